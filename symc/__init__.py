@@ -1,0 +1,1 @@
+"""symc: a declarative symmetry-specification compiler for equivariant neural networks."""
