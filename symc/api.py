@@ -1,0 +1,111 @@
+"""The public Python API (``symc.parse``, ``symc.build``, ...), re-exported by ``symc/__init__.py``.
+
+Each function is a thin, typed door into one pipeline stage. Heavy stages (torch, lark, the solvers)
+are imported inside the functions so that ``import symc`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from symc import ir
+from symc.errors import SymcError
+
+if TYPE_CHECKING:
+    import torch
+
+SpecSource = ir.ModelSpec | str | os.PathLike
+
+
+def parse(text: str, model: str | None = None) -> ir.ModelSpec:
+    """Parse spec text into the IR; a text with several models needs ``model=`` to pick one."""
+    from symc.frontend import parse as parse_text
+
+    return parse_text(text, model=model)
+
+
+def load(path: str | os.PathLike, model: str | None = None) -> ir.ModelSpec:
+    """Parse a ``.sym`` file into the IR; a file with several models needs ``model=``."""
+    from symc.frontend import load as load_file
+
+    return load_file(path, model=model)
+
+
+def load_program(path: str | os.PathLike) -> ir.Program:
+    """Every model of a ``.sym`` file, in file order."""
+    from symc.frontend import parse_program
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SymcError(f"cannot read spec file '{path}': {exc.strerror}") from None
+    return parse_program(text, filename=str(path))
+
+
+def _looks_like_spec_text(source: str) -> bool:
+    # Spec text always contains a model block; a file name never contains a brace or a newline.
+    return "{" in source or "\n" in source
+
+
+def resolve_spec(source: SpecSource, model: str | None = None) -> ir.ModelSpec:
+    """A ``ModelSpec`` from a ``ModelSpec``, a path to a ``.sym`` file, or spec text."""
+    if isinstance(source, ir.ModelSpec):
+        return source
+    if isinstance(source, str) and _looks_like_spec_text(source):
+        return parse(source, model=model)
+    if isinstance(source, (str, os.PathLike)):
+        if not Path(source).is_file():
+            raise SymcError(
+                f"no spec file '{os.fspath(source)}'",
+                hint="pass a ModelSpec, a path to a .sym file, or spec text containing 'model Name { ... }'",
+            )
+        return load(source, model=model)
+    raise SymcError(f"cannot build from a {type(source).__name__}", hint="pass a ModelSpec, a .sym path or spec text")
+
+
+def build(spec_or_path_or_text: SpecSource, backbone: torch.nn.Module | None = None, model: str | None = None):
+    """Compile a spec into a ``torch.nn.Module`` taking and returning dicts of named field tensors.
+
+    Shapes: global ``(batch, dim)``, per point ``(batch, n, dim)``, per pair ``(batch, n, n, dim)``.
+    ``backbone`` is the user network for methods that wrap one (``frames``); ``model`` picks a model
+    from a file or text that defines several.
+    """
+    from symc.backend import build_model
+
+    return build_model(resolve_spec(spec_or_path_or_text, model=model), backbone=backbone)
+
+
+def group(name: str | ir.GroupSpec):
+    """The catalogue group for ``"SO(3)"``, ``"O(3) x S(5)"``, ``"SO+(1,3)"``, ... (or a ``GroupSpec``).
+
+    ``G.sample(batch, generator=...)`` gives ``(batch, s, s)`` elements (a tuple of them for a product).
+    """
+    from symc.groups import group as catalogue_group
+
+    return catalogue_group(name)
+
+
+def rep(text: str | ir.RepExpr, group_or_name):
+    """The representation ``text`` (``"T(1,1)"``, ``"2x0e + 1x1o"``) of a group (object or name).
+
+    ``rep(g)`` gives ``(batch, dim, dim)`` matrices for group elements ``g``.
+    """
+    from symc.groups import rep as catalogue_rep
+
+    G = group(group_or_name) if isinstance(group_or_name, (str, ir.GroupSpec)) else group_or_name
+    return catalogue_rep(text, G)
+
+
+def equivariant_basis(group_or_name, rep_in, rep_out, exact: bool = False) -> torch.Tensor:
+    """Orthonormal basis ``(k, dim_out, dim_in)`` (float64) of the maps W with ρ_out(g) W = W ρ_in(g) for all g.
+
+    ``group_or_name``: a group, its name or IR; ``rep_in``/``rep_out``: rep text, IR or ``Rep`` objects.
+    ``exact=True`` solves in rationals (small cases). Results are cached on disk; ``symc.solvers``
+    describes the routes and their complexity.
+    """
+    from symc.solvers import equivariant_basis as solve
+
+    return solve(group_or_name, rep_in, rep_out, exact=exact)

@@ -1,0 +1,164 @@
+"""Lowering and checking ``group`` expressions: ``E(3) x S(n)``, ``piecewise SE(3)``, ``Lorentz``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lark import Token, Tree
+
+from symc.errors import SourceLocation, SymcError
+from symc.frontend.numbers import to_int
+from symc.frontend.source import SourceText
+from symc.frontend.suggest import closest
+from symc.frontend.tables import MAX_MATRIX_SIZE, MAX_SET_SIZE
+from symc.ir import GROUP_FAMILIES, GroupFactor, GroupSpec
+
+
+@dataclass(frozen=True)
+class FamilyInfo:
+    arguments: str  # what the arguments mean, for arity errors
+    example: str
+
+
+FAMILY_INFO: dict[str, FamilyInfo] = {
+    "S": FamilyInfo("the set size, an integer or a name such as n", "S(n)"),
+    "C": FamilyInfo("the order k of the rotations of the plane", "C(4)"),
+    "D": FamilyInfo("the order k of the k-gon's symmetries", "D(6)"),
+    "SO": FamilyInfo("the dimension d", "SO(3)"),
+    "O": FamilyInfo("the dimension d", "O(3)"),
+    "SE": FamilyInfo("the dimension d", "SE(3)"),
+    "E": FamilyInfo("the dimension d", "E(3)"),
+    "T": FamilyInfo("the dimension d", "T(3)"),
+    "GL+": FamilyInfo("the dimension d", "GL+(3)"),
+    "SL": FamilyInfo("the dimension d", "SL(3)"),
+    "Aff+": FamilyInfo("the dimension d", "Aff+(3)"),
+    "SO+": FamilyInfo("the signature (1, q)", "SO+(1,3)"),
+    "Sp": FamilyInfo("the (even) matrix size 2d", "Sp(4)"),
+}
+ALIASES: dict[str, GroupFactor] = {"Lorentz": GroupFactor("SO+", (1, 3))}
+PIECEWISE_FAMILIES = ("E", "SE")
+# Families whose size counts points or group order rather than a matrix dimension.
+_COUNT_FAMILIES = frozenset({"S", "C", "D"})
+_GLUED = re.compile(r"^([A-Za-z]+\+?)(\d+)$")
+
+
+def lower_group(node: Tree, source: SourceText) -> GroupSpec:
+    """``group_expr`` tree → checked ``GroupSpec`` (one factor per ``x``)."""
+    factors = tuple(_lower_factor(child, source) for child in node.children)
+    _check_product(factors)
+    return GroupSpec(factors)
+
+
+def _lower_factor(node: Tree, source: SourceText) -> GroupFactor:
+    children = list(node.children)
+    piecewise = bool(children) and isinstance(children[0], Token) and children[0].type == "PIECEWISE"
+    if piecewise:
+        children.pop(0)
+    name_token = children[0]
+    args_node = children[1] if len(children) > 1 else None
+    loc = source.of(node)
+    name = str(name_token)
+    if name in ALIASES:
+        if args_node is not None:
+            raise SymcError(f"'{name}' takes no size", loc, f"'{name}' is {ALIASES[name].name}; write one or the other")
+        alias = ALIASES[name]
+        factor = GroupFactor(alias.family, alias.args, piecewise, loc=loc)
+    else:
+        if name not in GROUP_FAMILIES:
+            raise SymcError(f"unknown group '{name}'", source.of(name_token), _unknown_group_hint(name))
+        args = tuple(_lower_size(arg, source) for arg in args_node.children) if args_node is not None else ()
+        factor = GroupFactor(name, args, piecewise, loc=loc)
+        _check_sizes(factor, loc)
+    if piecewise and factor.family not in PIECEWISE_FAMILIES:
+        raise SymcError(
+            f"'piecewise' applies to E(d) and SE(d), not {factor.name}",
+            loc,
+            "piecewise symmetry moves each part of a point set by its own rigid motion: write piecewise E(3)",
+        )
+    return factor
+
+
+def _lower_size(node: Tree, source: SourceText) -> int | str:
+    token = node.children[0]
+    if node.data == "symbolic_size":
+        return str(token)
+    value = to_int(token, source)
+    return -value if node.data == "negative_size" else value
+
+
+def _unknown_group_hint(name: str) -> str:
+    glued = _GLUED.match(name)
+    if glued:
+        family = closest(glued.group(1), GROUP_FAMILIES, cutoff=1.0)
+        if family is not None:
+            return f"did you mean {family}({glued.group(2)})?"
+    known = [*GROUP_FAMILIES, *ALIASES]
+    match = closest(name, known)
+    if match is not None:
+        return f"did you mean {match if match in ALIASES else FAMILY_INFO[match].example}?"
+    return "known groups: " + ", ".join(FAMILY_INFO[f].example for f in GROUP_FAMILIES) + ", Lorentz"
+
+
+def _check_sizes(factor: GroupFactor, loc: SourceLocation) -> None:
+    family, args = factor.family, factor.args
+    info = FAMILY_INFO[family]
+    expected = GROUP_FAMILIES[family]
+    if len(args) != expected:
+        count = f"{expected} argument{'s' if expected > 1 else ''}"
+        raise SymcError(
+            f"{family} takes {count} ({info.arguments}), got {len(args)}", loc, f"write e.g. {info.example}"
+        )
+    for arg in args:
+        if isinstance(arg, str) and family != "S":
+            raise SymcError(
+                f"{family} needs a concrete size, not the symbol '{arg}'",
+                loc,
+                f"only the set size of S(n) may be symbolic; write e.g. {info.example}",
+            )
+        if isinstance(arg, int) and arg < 1:
+            raise SymcError(
+                f"group sizes are positive integers, got {arg} in {factor.name}", loc, f"write e.g. {info.example}"
+            )
+    limit = MAX_SET_SIZE if family in _COUNT_FAMILIES else MAX_MATRIX_SIZE
+    largest = max((a for a in args if isinstance(a, int)), default=0)
+    if largest > limit:
+        raise SymcError(
+            f"{factor.name} is absurdly large (sizes above {limit} are refused)",
+            loc,
+            "matrix groups are sampled as dense d x d matrices; keep d small",
+        )
+    if family == "Sp" and args[0] % 2:
+        raise SymcError(
+            f"Sp is named by its matrix size, which is even; got Sp({args[0]})",
+            loc,
+            f"Sp(2d) preserves J = [[0, I_d], [-I_d, 0]]: did you mean Sp({args[0] + 1})?",
+        )
+    if family == "SO+" and args[0] != 1:
+        raise SymcError(
+            f"only Lorentz groups SO+(1,q) are supported, got {factor.name}",
+            loc,
+            f"write SO+(1,{args[1]}) (one time axis, metric diag(+1, -1, ..., -1)), or Lorentz for SO+(1,3)",
+        )
+
+
+def _check_product(factors: tuple[GroupFactor, ...]) -> None:
+    seen: set[str] = set()
+    permutations = 0
+    for factor in factors:
+        if factor.name in seen:
+            raise SymcError(f"{factor.name} appears twice in the group", factor.loc, "write each factor once")
+        seen.add(factor.name)
+        permutations += factor.is_permutation
+        if permutations > 1:
+            raise SymcError(
+                "a group has at most one permutation factor S(n)",
+                factor.loc,
+                "S(n) permutes the points of the set; per-pair fields already carry the pair index",
+            )
+        if len(seen) - permutations > 1:
+            raise SymcError(
+                f"a group has at most one geometric factor besides S(n); {factor.name} is a second one",
+                factor.loc,
+                "a field's representation belongs to the one geometric factor; write e.g. E(3) x S(n)",
+            )

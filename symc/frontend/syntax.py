@@ -1,0 +1,125 @@
+"""Text to lark tree: the parser (built once from ``grammar/sym.lark``) and plain-words syntax errors."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from importlib.resources import files
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.lexer import PatternStr
+
+from symc.errors import SymcError
+from symc.frontend.source import SourceText
+from symc.frontend.suggest import closest
+
+START_RULES = ("start", "rep_only", "group_only")
+
+# How regex terminals read in "expected ..." hints; string terminals are quoted as written.
+_TERMINAL_WORDS = {
+    "NAME": "a name",
+    "GROUP_NAME": "a group such as SO(3)",
+    "INT": "an integer",
+    "FLOAT": "a number",
+    "STRING": "a quoted string",
+    "IRREP": "an irrep such as 1o",
+    "MULT": "a multiplicity such as 3x",
+    "_SEP": "a new line or ';'",
+    "$END": "the end of the text",
+}
+# Tokens that can start a value; when a hint would list them all it says "a value" instead.
+_VALUE_STARTS = frozenset({"NAME", "INT", "FLOAT", "STRING", "IRREP", "MULT", "LPAR", "MINUS"})
+
+
+class _NewlinesInsideBrackets:
+    """Post-lexer: a line break inside parentheses or after a comma continues the statement."""
+
+    always_accept = ("_SEP",)
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        depth = 0
+        previous = None
+        for token in stream:
+            if token.type == "LPAR":
+                depth += 1
+            elif token.type == "RPAR":
+                depth = max(0, depth - 1)
+            elif token.type == "_SEP" and ";" not in token and (depth > 0 or previous == "COMMA"):
+                continue
+            previous = token.type
+            yield token
+
+
+@functools.cache
+def parser() -> Lark:
+    """The LALR(1) parser for ``.sym`` text, built once per process."""
+    grammar = (files("symc.grammar") / "sym.lark").read_text(encoding="utf-8")
+    return Lark(
+        grammar,
+        parser="lalr",
+        lexer="contextual",
+        start=list(START_RULES),
+        postlex=_NewlinesInsideBrackets(),
+        propagate_positions=True,
+        maybe_placeholders=False,
+    )
+
+
+def parse_tree(source: SourceText, start: str = "start") -> Tree:
+    """Parse ``source`` from rule ``start``; any syntax error becomes one ``SymcError``."""
+    try:
+        return parser().parse(source.text, start=start)
+    except UnexpectedInput as exc:
+        raise _syntax_error(exc, source) from None
+
+
+def _syntax_error(exc: UnexpectedInput, source: SourceText) -> SymcError:
+    if isinstance(exc, UnexpectedToken):
+        token = exc.token
+        expected = exc.accepts or exc.expected
+        if token.type == "$END":
+            return SymcError("unexpected end of the text", source.end_of_text(), _expected_hint(expected, None))
+        return SymcError(f"unexpected {_describe(token)}", source.of_token(token), _expected_hint(expected, token))
+    if isinstance(exc, UnexpectedCharacters):
+        return SymcError(
+            f"unexpected character {exc.char!r}",
+            source.at(exc.line, exc.column),
+            _expected_hint(exc.allowed or set(), None),
+        )
+    return SymcError("syntax error", source.at(exc.line, exc.column))
+
+
+def _describe(token: Token) -> str:
+    if token.type == "_SEP":
+        return "';'" if token.strip().startswith(";") else "end of line"
+    if token.type in ("NAME", "GROUP_NAME"):
+        return f"name '{token}'"
+    if token.type in ("INT", "FLOAT"):
+        return f"number {token}"
+    return f"'{token}'"
+
+
+def _word(terminal: str) -> str:
+    if terminal in _TERMINAL_WORDS:
+        return _TERMINAL_WORDS[terminal]
+    pattern = parser().get_terminal(terminal).pattern
+    return f"'{pattern.value}'" if isinstance(pattern, PatternStr) else terminal.lower()
+
+
+def _expected_hint(expected: set[str], token: Token | None) -> str | None:
+    if not expected:
+        return None
+    names = set(expected)
+    words = []
+    if {"NAME", "IRREP"} <= names:
+        names -= _VALUE_STARTS
+        words.append("a value such as T(1), 2x0e, 3 or a name")
+    words += sorted(_word(t) for t in names)
+    hint = "expected " + (words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1])
+    keywords = [w.strip("'") for w in words if w.startswith("'") and w[1:-1].isalpha()]
+    if token is not None and token.type in ("NAME", "GROUP_NAME") and keywords:
+        match = closest(str(token), keywords)
+        if match is not None:
+            hint = f"did you mean '{match}'? ({hint})"
+    return hint

@@ -1,0 +1,131 @@
+"""The language's vocabulary as data: indexings, knobs, localities, methods and their keywords.
+
+Every keyword a call accepts is listed here with the kind of value it takes, so that argument
+checking, did-you-mean suggestions and docs/LANGUAGE.md all follow one table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from symc.ir import Value
+
+# `per <word>` / `global` -> field order (0: one value per sample, 1: per point, 2: per pair).
+INDEXING_ORDERS: dict[str, int] = {"point": 1, "node": 1, "pair": 2, "edge": 2}
+
+# Choice-valued knob statements; `hidden` (a rep or a width) and `layers` (an int) are checked apart.
+KNOB_CHOICES: dict[str, tuple[str, ...]] = {
+    "nonlinearity": ("gated", "relu", "silu", "tanh", "norm"),
+    "readout": ("sum", "mean", "max"),
+    "dtype": ("float32", "float64"),
+}
+MAX_LAYERS = 1000
+
+# Sizes past which a spec is refused before anything is allocated.
+MAX_REP_DIM = 10**7
+MAX_MULTIPLICITY = 10**6
+MAX_MATRIX_SIZE = 4096  # d of a matrix group: one sampled element of SO(4096) is already 134 MB
+MAX_SET_SIZE = 10**6  # concrete n of S(n), k of C(k) and D(k)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One keyword argument: the kind of value it takes and its constraints.
+
+    kinds: ``int``, ``number`` (stored as float), ``bool``, ``choice`` (one of ``choices``),
+    ``input`` (the name of an input field of order ``input_order``), ``backbone`` (a name or a
+    call from ``BACKBONES``, stored as a ``CallValue``).
+    """
+
+    kind: str
+    doc: str
+    minimum: float | None = None
+    positive: bool = False
+    choices: tuple[str, ...] = ()
+    input_order: int | None = None
+    default: Value | None = None
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The keywords of one callable name and which one a positional first argument fills."""
+
+    params: dict[str, Param]
+    positional: str | None = None
+    doc: str = ""
+
+
+_WIDTH = Param("int", "width of each hidden layer", minimum=1)
+_DEPTH = Param("int", "number of layers", minimum=1)
+
+BACKBONES: dict[str, Signature] = {
+    "mlp": Signature({"hidden": _WIDTH, "layers": _DEPTH}, doc="a multilayer perceptron on the flattened inputs"),
+    "gnn": Signature({"hidden": _WIDTH, "layers": _DEPTH}, doc="a message-passing network over the locality graph"),
+    "pointnet": Signature({"hidden": _WIDTH, "layers": _DEPTH}, doc="a shared per-point MLP with pooling"),
+    "custom": Signature({}, doc="the module passed as symc.build(spec, backbone=...)"),
+}
+
+LOCALITIES: dict[str, Signature] = {
+    "complete": Signature({}, doc="every point interacts with every other point"),
+    "global": Signature({}, doc="points interact only through set-level pooling"),
+    "knn": Signature(
+        {"k": Param("int", "neighbours per point", minimum=1, required=True)},
+        positional="k",
+        doc="each point sees its k nearest neighbours",
+    ),
+    "radius": Signature(
+        {"r": Param("number", "cut-off distance", positive=True, required=True)},
+        positional="r",
+        doc="each point sees the points within distance r",
+    ),
+    "ego": Signature(
+        {
+            "k": Param("int", "hops of each ego-net", minimum=1, required=True),
+            "edges": Param("input", "per-pair input giving the graph (default: the complete graph)", input_order=2),
+        },
+        positional="k",
+        doc="each point sees its k-hop ego-net sub-graph",
+    ),
+    "graph": Signature(
+        {"edges": Param("input", "per-pair input giving the adjacency", input_order=2, required=True)},
+        positional="edges",
+        doc="messages flow along a given graph",
+    ),
+}
+
+METHODS: dict[str, Signature] = {
+    "basis": Signature({}, doc="stacked equivariant linear layers and nonlinearities"),
+    "frames": Signature(
+        {
+            "backbone": Param("backbone", "the network averaged over frames", default="mlp"),
+            "labels": Param("input", "per-point part labels for a piecewise group", input_order=1),
+            "parts": Param("int", "number of parts to predict for a piecewise group", minimum=1),
+        },
+        positional="backbone",
+        doc="frame averaging around an unconstrained backbone",
+    ),
+    "attributes": Signature(
+        {"orientations": Param("int", "size of the orientation grid on the sphere", minimum=1)},
+        doc="weight sharing over invariant pair attributes",
+    ),
+    "tensor_product": Signature(
+        {
+            "lmax": Param("int", "highest degree of the spherical harmonics", minimum=0, default=2),
+            "impl": Param("choice", "tensor-product algorithm", choices=("gaunt", "cg", "auto"), default="auto"),
+        },
+        positional="lmax",
+        doc="message passing with SO(3) tensor products",
+    ),
+    "soft": Signature(
+        {
+            "base": Param(
+                "choice", "the exact method whose projector is the target", choices=("basis",), default="basis"
+            ),
+            "weight": Param("number", "strength of the equivariance regulariser", minimum=0.0, default=0.1),
+            "auto": Param("bool", "rescale the weight from the measured residuals during training"),
+        },
+        positional="base",
+        doc="an unconstrained network pulled towards equivariance by a regulariser",
+    ),
+}

@@ -1,0 +1,368 @@
+"""Bad specs: each problem is one SymcError with the right message, line, column and hint."""
+
+from __future__ import annotations
+
+import pytest
+
+from symc.errors import SymcError
+from symc.frontend import load, parse, parse_group, parse_rep
+
+
+def error(text: str) -> SymcError:
+    with pytest.raises(SymcError) as caught:
+        parse(text, filename="bad.sym")
+    return caught.value
+
+
+def model(*statements: str) -> str:
+    """A model whose statement i (0-based) sits on line i + 2, indented by two spaces (column 3)."""
+    return "model M {\n" + "".join(f"  {s}\n" for s in statements) + "}\n"
+
+
+BASE = ("group SO(3)", "input x: 1o", "output y: 0e", "method basis")
+
+
+def with_statement(index: int, statement: str) -> str:
+    statements = list(BASE)
+    statements[index] = statement
+    return model(*statements)
+
+
+def assert_error(err: SymcError, message: str, line: int, column: int, hint: str | None = None) -> None:
+    assert message in err.message, err.render()
+    assert err.location is not None and (err.location.line, err.location.column) == (line, column), err.render()
+    assert err.location.file == "bad.sym"
+    if hint is not None:
+        assert err.hint is not None and hint in err.hint, err.render()
+    # The rendered error shows the offending line with a caret under the column.
+    assert "^" in err.render() and err.location.line_text in err.render()
+
+
+# ---- syntax -----------------------------------------------------------------------------------
+
+
+def test_misspelt_statement_keyword():
+    err = error(with_statement(0, "grup SO(3)"))
+    assert_error(err, "unexpected name 'grup'", 2, 3, "did you mean 'group'?")
+    assert "'input'" in err.hint and "'method'" in err.hint
+
+
+def test_two_statements_on_one_line():
+    err = error(with_statement(0, "group SO(3) input z: 1o"))
+    assert_error(err, "unexpected 'input'", 2, 15, "a new line or ';'")
+
+
+def test_unexpected_character():
+    assert_error(error(with_statement(1, "input x: 1o $")), "unexpected character '$'", 3, 15)
+
+
+def test_unterminated_model():
+    err = error("model M {\n  group SO(3)\n")
+    assert_error(err, "unexpected end of the text", 2, 14, "'}'")
+
+
+def test_missing_value():
+    assert_error(error(with_statement(1, "input x:")), "unexpected end of line", 3, 11, "expected a value")
+
+
+# ---- groups -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("group", "message", "hint"),
+    [
+        ("SE3", "unknown group 'SE3'", "did you mean SE(3)?"),
+        ("SO3", "unknown group 'SO3'", "did you mean SO(3)?"),
+        ("Lorenz", "unknown group 'Lorenz'", "did you mean Lorentz?"),
+        ("GL(3)", "unknown group 'GL'", "did you mean GL+(3)?"),
+        ("Foo(3)", "unknown group 'Foo'", "known groups:"),
+    ],
+)
+def test_unknown_group(group, message, hint):
+    assert_error(error(with_statement(0, f"group {group}")), message, 2, 9, hint)
+
+
+@pytest.mark.parametrize(
+    ("group", "message", "hint"),
+    [
+        ("SO()", "SO takes 1 argument (the dimension d), got 0", "SO(3)"),
+        ("SO(3,3)", "SO takes 1 argument", "SO(3)"),
+        ("SO(-1)", "group sizes are positive integers, got -1", "SO(3)"),
+        ("S(0)", "group sizes are positive integers, got 0", "S(n)"),
+        ("Sp(3)", "Sp is named by its matrix size, which is even", "Sp(4)"),
+        ("SO+(2,2)", "only Lorentz groups SO+(1,q)", "SO+(1,2)"),
+        ("SO(n)", "SO needs a concrete size, not the symbol 'n'", "only the set size of S(n)"),
+        ("Lorentz(4)", "'Lorentz' takes no size", "SO+(1,3)"),
+        ("piecewise SO(3)", "'piecewise' applies to E(d) and SE(d)", "piecewise E(3)"),
+        ("SO(100000)", "absurdly large", "keep d small"),
+    ],
+)
+def test_bad_group_sizes(group, message, hint):
+    assert_error(error(with_statement(0, f"group {group}")), message, 2, 9, hint)
+
+
+def test_bad_group_products():
+    assert_error(error(with_statement(0, "group SO(3) x SO(3)")), "SO(3) appears twice", 2, 17)
+    err = error(with_statement(0, "group SO(3) x S(n) x S(m)"))
+    assert_error(err, "at most one permutation factor", 2, 24)
+    err = error(with_statement(0, "group SO(3) x O(2)"))
+    assert_error(err, "at most one geometric factor", 2, 17, "E(3) x S(n)")
+
+
+def test_parse_group_errors_carry_locations():
+    with pytest.raises(SymcError) as caught:
+        parse_group("SO(3) x SE3")
+    assert caught.value.location.column == 9 and "SE(3)" in caught.value.hint
+
+
+# ---- representations ----------------------------------------------------------------------------
+
+
+def test_irrep_of_a_group_without_irreps():
+    err = error(model("group GL+(3)", "input x: T(1) + 2o", "output y: T(0)", "method basis"))
+    assert_error(err, "irrep 2o does not exist for GL+(3)", 3, 19, "T(k,l)")
+
+
+def test_matrix_rep_of_a_symbolic_permutation_group():
+    err = error(model("group S(n)", "input a: T(2)", "output y: T(0) global", "method basis"))
+    assert_error(err, "T(2) does not exist for S(n)", 3, 12, "per pair")
+
+
+def test_global_tensor_of_a_concrete_permutation_group_is_fine():
+    spec = parse(model("group S(5)", "input a: T(1) global", "output y: T(0) global", "method basis"))
+    assert spec.inputs[0].order == 0
+
+
+def test_point_needs_an_affine_group():
+    err = error(with_statement(1, "input x: 1o + point"))
+    assert_error(err, "'point' needs an affine group", 3, 17, "E(d)/SE(d)")
+
+
+def test_orientation_needs_rotations():
+    err = error(model("group GL+(3)", "input x: orientation", "output y: T(0)", "method basis"))
+    assert_error(err, "'orientation' needs a rotation group", 3, 12)
+
+
+def test_point_inside_a_tensor_product():
+    err = error(model("group E(3) x S(n)", "input x: point * T(1)", "output y: T(0)", "method basis"))
+    assert_error(err, "'point' cannot be used inside a tensor product", 3, 12)
+
+
+@pytest.mark.parametrize(
+    ("rep", "message", "column", "hint"),
+    [
+        ("vectr", "unknown representation 'vectr'", 12, "did you mean 'vector'?"),
+        ("t(1)", "unknown representation 't(...)'", 12, "did you mean 'T'?"),
+        ("Tensor(1)", "unknown representation 'Tensor(...)'", 12, "T, dual"),
+        ("T(1,2,3)", "T takes one or two non-negative integer orders", 12, "T(k,l)"),
+        ("T(-1)", "T takes one or two non-negative integer orders", 12, None),
+        ("T", "T needs its orders", 12, "T(k)"),
+        ("0x1o", "multiplicity 0 is out of range", 12, "1 to"),
+        ("2000000x1o", "multiplicity 2000000 is out of range", 12, "1,000,000"),
+        ("1.5", "'1.5' is not a representation", 12, None),
+        ("3", "'3' is not a representation", 12, None),
+    ],
+)
+def test_bad_representations(rep, message, column, hint):
+    assert_error(error(with_statement(1, f"input x: {rep}")), message, 3, column, hint)
+
+
+def test_absurd_dimension_is_refused_before_allocation():
+    err = error(with_statement(1, "input x: T(20)"))
+    assert_error(err, "dimension about 10^9, over the limit of 10^7", 3, 12)
+    err = error(with_statement(1, "input x: T(5000)"))
+    assert "over the limit" in err.message
+    err = error(with_statement(1, "input x: 3x" + "9" * 40 + "e"))
+    assert "absurdly large" in err.message
+    err = error(with_statement(1, "input x: 1000000x1o + 1000000x1o * 2e"))
+    assert "over the limit" in err.message
+
+
+def test_parse_rep_errors():
+    with pytest.raises(SymcError, match="unknown representation 'pnt'") as caught:
+        parse_rep("T(1) + pnt")
+    assert caught.value.location.column == 8
+
+
+# ---- method capabilities --------------------------------------------------------------------------
+
+
+def test_attributes_cannot_produce_higher_order_outputs():
+    text = model("group SE(3) x S(n)", "input pos: point", "output s: 2e global", "method attributes")
+    assert_error(
+        error(text), "method attributes cannot produce output 's': 2e is not a scalar", 4, 10, "tensor_product"
+    )
+
+
+def test_attributes_needs_positions():
+    text = model("group E(3) x S(n)", "input v: 1o", "output s: 0e global", "method attributes")
+    assert_error(error(text), "no input is a per-point `point`", 5, 3, "pos: point")
+
+
+def test_attributes_needs_euclidean_group():
+    text = model("group SO(3) x S(n)", "input v: 1o", "output s: 0e global", "method attributes")
+    assert_error(error(text), "method attributes does not support SO(3)", 2, 3, "E(d) or SE(d)")
+
+
+def test_tensor_product_needs_irreps_fields():
+    text = model("group SO(3)", "input v: T(1)", "output s: 0e", "method tensor_product(lmax = 2)")
+    assert_error(error(text), "needs fields written as irreps; 'v' contains T(1)", 3, 9, "T(1) → 1o")
+
+
+def test_tensor_product_needs_three_dimensional_rotations():
+    text = model("group SO(4)", "input v: T(1)", "output s: T(0)", "method tensor_product")
+    assert_error(error(text), "method tensor_product does not support SO(4)", 2, 3, "SO(3), O(3), SE(3) or E(3)")
+
+
+def test_basis_point_output_needs_a_set():
+    text = model("group E(3)", "input p: point", "output q: point", "method basis")
+    assert_error(error(text), "cannot output the point 'q' without an S(n) factor", 4, 10, "x S(n)")
+
+
+def test_basis_refuses_piecewise_groups():
+    text = model("group piecewise E(3) x S(n)", "input p: point", "output q: point", "method basis")
+    assert_error(error(text), "method basis cannot enforce a piecewise group", 2, 3, "frames")
+
+
+def test_soft_inherits_its_base_capability():
+    text = model("group piecewise E(3) x S(n)", "input p: point", "output q: point", "method soft(basis)")
+    assert_error(error(text), "method soft (base basis) cannot enforce a piecewise group", 2, 3)
+
+
+def test_unknown_backbone():
+    text = model("group E(3) x S(n)", "input p: point", "output q: point", "method frames(backbone = gnm(hidden = 4))")
+    assert_error(error(text), "unknown backbone 'gnm'", 5, 28, "did you mean 'gnn'?")
+
+
+def test_partition_arguments_need_a_piecewise_group():
+    text = model("group E(3) x S(n)", "input p: point, l: T(0)", "output q: point", "method frames(labels = l)")
+    assert_error(error(text), "'labels' and 'parts' describe the partition", 5, 3, "piecewise")
+
+
+# ---- duplicates, references, missing statements -----------------------------------------------
+
+
+def test_duplicate_fields():
+    assert_error(error(with_statement(1, "input x: 1o, x: 0e")), "duplicate input 'x'", 3, 16)
+    assert_error(error(with_statement(2, "output y: 0e, y: 0e")), "duplicate output 'y'", 4, 17)
+    both = parse(with_statement(2, "output x: 1o"))
+    assert both.inputs[0].name == both.outputs[0].name == "x"
+
+
+def test_duplicate_statement():
+    err = error(model(*BASE, "method basis"))
+    assert_error(err, "duplicate 'method' statement", 6, 3, "line 5")
+
+
+def test_duplicate_model_name():
+    text = with_statement(0, "group SO(3)") + with_statement(0, "group O(3)")
+    assert_error(error(text), "duplicate model name 'M'", 7, 7)
+
+
+def test_undefined_graph_edges():
+    text = model(
+        "group S(n)", "input adjacency: T(0) per pair", "output y: T(0)", "locality graph(edges = adj)", "method basis"
+    )
+    assert_error(error(text), "'edges' of locality graph refers to 'adj', which is not an input", 5, 26, "adjacency")
+
+
+def test_graph_edges_must_be_per_pair():
+    text = model("group S(n)", "input h: T(0)", "output y: T(0)", "locality graph(h)", "method basis")
+    assert_error(error(text), "needs a per-pair input; 'h' is point-indexed", 5, 18, "h: T(0) per pair")
+
+
+def test_undefined_piecewise_labels():
+    text = model("group piecewise E(3) x S(n)", "input p: point", "output q: point", "method frames(labels = part)")
+    assert_error(error(text), "refers to 'part', which is not an input", 5, 26)
+
+
+@pytest.mark.parametrize(
+    ("statement", "message", "column", "hint"),
+    [
+        ("method bassis", "unknown method 'bassis'", 10, "did you mean 'basis'?"),
+        ("method tensor_product(lmx = 2)", "method tensor_product has no keyword 'lmx'", 25, "did you mean 'lmax'?"),
+        ("method basis(3)", "method basis takes no positional argument", 16, "takes no arguments"),
+        ("method tensor_product(lmax = -1)", "'lmax' of method tensor_product must be at least 0, got -1", 32, None),
+        (
+            "method tensor_product(lmax = 1.5)",
+            "'lmax' of method tensor_product expects an integer, got '1.5'",
+            32,
+            None,
+        ),
+        ("method tensor_product(impl = fft)", "must be one of gaunt, cg, auto; got 'fft'", 32, None),
+        ("method tensor_product(2, lmax = 3)", "'lmax' is given twice", 28, None),
+        ("method tensor_product(impl = cg, 2)", "positional argument after a keyword argument", 36, None),
+        ("method soft(auto = 1)", "'auto' of method soft expects true or false", 22, None),
+        ("method 3", "expected a method name, got '3'", 10, None),
+    ],
+)
+def test_bad_method_calls(statement, message, column, hint):
+    assert_error(error(with_statement(3, statement)), message, 5, column, hint)
+
+
+@pytest.mark.parametrize(
+    ("statement", "message", "column", "hint"),
+    [
+        ("locality knm(3)", "unknown locality 'knm'", 12, "did you mean 'knn'?"),
+        ("locality knn", "locality knn needs 'k'", 12, "knn(k = ...)"),
+        ("locality knn(0)", "'k' of locality knn must be at least 1, got 0", 16, None),
+        ("locality radius(-1.5)", "'r' of locality radius must be positive, got -1.5", 19, None),
+    ],
+)
+def test_bad_localities(statement, message, column, hint):
+    text = model("group E(3) x S(n)", "input p: point", "output y: 0e", statement, "method basis")
+    assert_error(error(text), message, 5, column, hint)
+
+
+def test_distance_localities_need_points():
+    err = error(model(*BASE, "locality knn(4)"))
+    assert_error(err, "locality knn measures distances between points", 6, 3)
+
+
+def test_unknown_indexing():
+    assert_error(error(with_statement(1, "input x: 1o per pear")), "unknown indexing 'per pear'", 3, 19, "'pair'")
+
+
+@pytest.mark.parametrize(
+    ("statement", "message", "hint"),
+    [
+        ("nonlinearity rellu", "'nonlinearity' must be one of gated, relu, silu, tanh, norm; got 'rellu'", "'relu'"),
+        ("dtype float16", "'dtype' must be one of float32, float64", None),
+        ("readout 3", "'readout' must be one of sum, mean, max; got '3'", "choices"),
+        ("layers 0", "'layers' must be between 1 and 1,000, got 0", None),
+        ("layers two", "'layers' expects a positive integer, got 'two'", None),
+        ("hidden 4xT(30)", "over the limit of 10^7", None),
+    ],
+)
+def test_bad_knobs(statement, message, hint):
+    err = error(model(*BASE, statement))
+    assert message in err.message and err.location.line == 6
+    if hint:
+        assert hint in err.hint
+
+
+@pytest.mark.parametrize(
+    ("missing", "message", "hint"),
+    [
+        (0, "model 'M' has no 'group' statement", "group SO(3)"),
+        (1, "model 'M' declares no input", "input x"),
+        (2, "model 'M' declares no output", "output y"),
+        (3, "model 'M' has no 'method' statement", "method basis"),
+    ],
+)
+def test_missing_statements(missing, message, hint):
+    statements = [s for i, s in enumerate(BASE) if i != missing]
+    assert_error(error(model(*statements)), message, 1, 7, hint)
+
+
+def test_empty_file():
+    assert_error(error("# nothing here\n"), "no model in the spec", 1, 1, "model Name")
+
+
+def test_load_reports_the_file_name(tmp_path):
+    path = tmp_path / "bad.sym"
+    path.write_text(with_statement(0, "group SE3"))
+    with pytest.raises(SymcError) as caught:
+        load(path)
+    assert caught.value.location.file == str(path)
+    assert str(path) + ":2:9: error: unknown group 'SE3'" in caught.value.render()
