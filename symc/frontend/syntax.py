@@ -80,7 +80,8 @@ def _syntax_error(exc: UnexpectedInput, source: SourceText) -> SymcError:
         expected = exc.accepts or exc.expected
         if token.type == "$END":
             return SymcError("unexpected end of the text", source.end_of_text(), _expected_hint(expected, None))
-        return SymcError(f"unexpected {_describe(token)}", source.of_token(token), _expected_hint(expected, token))
+        loc = source.at(token.line, token.column) if token.type == "_SEP" else source.of_token(token)
+        return SymcError(f"unexpected {_describe(token)}", loc, _expected_hint(expected, token))
     if isinstance(exc, UnexpectedCharacters):
         return SymcError(
             f"unexpected character {exc.char!r}",

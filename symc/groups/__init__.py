@@ -1,6 +1,7 @@
 """The group catalogue: groups as data, their representations, field actions."""
 
 from symc.groups.action import act_on_field, field_shape
+from symc.groups.algebras import expm
 from symc.groups.catalogue import generator_elements, group, lie_algebra_basis
 from symc.groups.matrix_group import MatrixGroup, ProductGroup
 from symc.groups.rep_nodes import (
@@ -31,6 +32,7 @@ __all__ = [
     "Trivial",
     "act_on_field",
     "acting_factor_index",
+    "expm",
     "field_shape",
     "generator_elements",
     "group",

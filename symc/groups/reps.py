@@ -24,6 +24,8 @@ from symc.groups.rep_nodes import (
 from symc.groups.rep_text import parse_rep_text
 from symc.ir import (
     DualRep,
+    GroupFactor,
+    GroupSpec,
     Irrep,
     MultipleRep,
     Orientation,
@@ -40,14 +42,14 @@ _IRREP_FAMILIES = frozenset({"SO", "O", "SE", "E"})
 _GEOMETRIC_ONLY = (Point, Orientation, RotationFrame)
 
 
-def rep(text_or_ir: str | RepExpr, group: AnyGroup | str) -> Rep:
+def rep(text_or_ir: str | RepExpr, group: AnyGroup | str | GroupSpec | GroupFactor) -> Rep:
     """Realise ``text_or_ir`` (``"T(1,1)"``, ``"2x0e + 1x1o"``, an ``ir.RepExpr``) over ``group``.
 
     For a product group the rep belongs to the unique non-permutation factor (or the only factor);
     the other factors act trivially. Raises ``SymcError`` for reps the group does not have, ambiguous
     products and dimensions above 10^7.
     """
-    g = make_group(group) if isinstance(group, str) else group
+    g = make_group(group) if isinstance(group, (str, GroupSpec, GroupFactor)) else group
     expr = parse_rep_text(text_or_ir) if isinstance(text_or_ir, str) else text_or_ir
     if not isinstance(expr, RepExpr):
         raise SymcError(f"not a representation: {expr!r}", hint='pass text such as "T(1)" or an ir.RepExpr')

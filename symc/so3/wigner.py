@@ -6,7 +6,7 @@ by least squares on a fixed, well-spread set of N = 4(2l+1) points X (a Fibonacc
 rounding (the lattice keeps ``Y(X)`` well conditioned). Cost per matrix O(N (2l+1) (l + 2l+1)); the
 pseudo-inverse is cached per (l, dtype, device).
 
-The algebra action ``dD(A) = d/dt D(exp(tA))|_{t=0}`` uses the exact Jacobian of Y (forward-mode autodiff)
+The algebra action ``dD(A) = d/dt D(exp(tA))|_{t=0}`` uses the exact Jacobian of Y (automatic differentiation)
 along the tangent field ``A x``: ``dD(A)ᵀ = pinv(Y(X)) · (∂Y/∂x)(X) · (A X)``.
 """
 
@@ -62,8 +62,15 @@ def _jacobian(l: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
     key = (l, dtype, device)
     if key not in _JACOBIAN_CACHE:
         points, _ = _fit(l, torch.float64, torch.device("cpu"))
-        jac = torch.func.vmap(torch.func.jacfwd(lambda p: spherical_harmonics(l, p)))(points)
-        _JACOBIAN_CACHE[key] = jac.to(dtype=dtype, device=device)
+        # Reverse mode, one pass per harmonic: exact, and torch's forward-mode AD costs seconds to start up.
+        with torch.enable_grad():
+            leaf = points.clone().requires_grad_(True)
+            values = spherical_harmonics(l, leaf)
+            rows = [
+                torch.autograd.grad(values[:, i].sum(), leaf, retain_graph=True)[0] if l > 0 else torch.zeros_like(leaf)
+                for i in range(2 * l + 1)
+            ]
+        _JACOBIAN_CACHE[key] = torch.stack(rows, dim=1).to(dtype=dtype, device=device)
     return _JACOBIAN_CACHE[key]
 
 

@@ -103,6 +103,22 @@ def _orthonormal_columns(block: torch.Tensor) -> torch.Tensor:
     return u[:, s > 1e-10 * s[0]]
 
 
+def _complement(x: torch.Tensor, block: torch.Tensor) -> torch.Tensor:
+    """Orthonormal basis of the part of ``block (N, c)`` orthogonal to the orthonormal ``x (N, b)``.
+
+    Columns are normalised first, so tiny residuals (the ones that matter near convergence) are kept;
+    two projection passes keep the result orthogonal to x to working precision.
+    """
+    if block.shape[1] == 0:
+        return block
+    for _ in range(2):
+        block = block - x @ (x.T @ block)
+        block = block / torch.linalg.vector_norm(block, dim=0).clamp_min(torch.finfo(block.dtype).tiny)
+    u, s, _ = torch.linalg.svd(block, full_matrices=False)
+    kept = u[:, s > 1e-8 * s[0]] if s.numel() else u
+    return kept - x @ (x.T @ kept)
+
+
 def _converged(values: torch.Tensor, residual_norms: torch.Tensor, scale: float) -> bool:
     """Near-null Ritz pairs must be tight; the others only need to be certainly away from zero."""
     near_null = values <= RANGE_TOL * scale
@@ -145,14 +161,14 @@ def _lobpcg_smallest(
         progress.update(1)
         if _converged(values, residual_norms, scale):
             return values, x, residual_norms
-        span = _orthonormal_columns(torch.cat([x, residuals, previous], dim=1))
+        span = torch.cat([x, _complement(x, torch.cat([residuals, previous], dim=1))], dim=1)
         gspan = apply_gram(span)
         ritz = span.T @ gspan
         values_all, vectors_all = torch.linalg.eigh(0.5 * (ritz + ritz.T))
         chosen = vectors_all[:, :block_size]
         new_x = span @ chosen
         # The search direction is the part of the update outside the old block.
-        previous = _orthonormal_columns(new_x - x @ (x.T @ new_x))
+        previous = new_x - x @ (x.T @ new_x)
         x = _orthonormal_columns(new_x)
     gx = apply_gram(x)
     values = torch.einsum("nb,nb->b", x, gx)

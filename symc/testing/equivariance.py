@@ -11,7 +11,7 @@ import copy
 from dataclasses import dataclass, field
 
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 
 from symc import ir
 from symc.testing.strategies import (
@@ -28,7 +28,11 @@ PRODUCT = "product"
 
 @dataclass
 class FactorResult:
-    """The outcome for one tested subgroup: a factor such as ``O(3)``, or the whole ``product``."""
+    """The outcome for one tested subgroup: a factor such as ``O(3)``, or the whole ``product``.
+
+    ``trials`` counts examples up to the first violation; ``max_error`` and ``worst_element`` cover every
+    evaluation, shrinking included; ``counterexample`` is the element of the shrunk (simplest) failure.
+    """
 
     factor: str
     trials: int = 0
@@ -79,7 +83,8 @@ class EquivarianceError(AssertionError):
         failing = [r for r in report.results if not r.passed]
         lines = [f"model {report.model} is not equivariant", report.table()]
         for r in failing:
-            lines.append(f"{r.factor}: worst element (error {r.max_error:.3e}):\n{_format_element(r.worst_element)}")
+            element = _format_element(r.counterexample)
+            lines.append(f"{r.factor}: simplest failing element (first of the batch):\n{element}")
         super().__init__("\n".join(lines))
 
 
@@ -123,10 +128,17 @@ def equivariance_error(model, spec: ir.ModelSpec, group, g, inputs: dict[str, to
     return (actual - expected).norm().item(), scale
 
 
+def _example_key(seed: int, g) -> tuple:
+    parts = g if isinstance(g, tuple) else (g,)
+    return (seed, *(part.numpy().tobytes() for part in parts))
+
+
 def _check_subgroup(
-    model, spec, group, only_factor, name, *, trials, n, batch, dtype, rtol, atol, derandomize
+    model, spec, group, only_factor, name, *, trials, n, batch, dtype, rtol, atol, derandomize, shrink_budget
 ) -> FactorResult:
     result = FactorResult(factor=name, tolerance=rtol)
+    shrinking_calls = [0]
+    failing_keys: set[tuple] = set()
 
     @settings(
         max_examples=trials,
@@ -135,19 +147,30 @@ def _check_subgroup(
         derandomize=derandomize,
         suppress_health_check=list(HealthCheck),
         report_multiple_bugs=False,
+        # No explain phase: it re-runs the model hundreds of times to annotate a report we print ourselves.
+        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
     )
     @given(seed=SEEDS, g=group_elements(group, batch, only_factor=only_factor))
     def trial(seed: int, g) -> None:
+        key = _example_key(seed, g)
+        if result.violated:
+            shrinking_calls[0] += 1
+            # Past the budget every new candidate counts as passing, so hypothesis stops shrinking and
+            # replays the simplest failure found so far (which must, and does, fail again).
+            if shrinking_calls[0] > shrink_budget and key not in failing_keys:
+                return
         inputs = random_inputs(spec, seed, n=n, batch=batch, dtype=dtype)
         g = _cast_element(g, dtype)
         difference, scale = equivariance_error(model, spec, group, g, inputs)
         error = difference / scale
-        result.trials += 1
+        if not result.violated:
+            result.trials += 1
         if error > result.max_error or result.worst_element is None:
             result.max_error, result.worst_element = error, g
         if difference > atol + rtol * scale:
             result.violated = True
             result.counterexample = g
+            failing_keys.add(key)
             raise _ViolationError(error)
 
     try:
@@ -168,6 +191,7 @@ def assert_equivariant(
     rtol: float | None = None,
     atol: float | None = None,
     derandomize: bool = True,
+    shrink_budget: int = 60,
 ) -> EquivarianceReport:
     """Property-test that ``model`` (taking and returning dicts of fields) is equivariant under ``spec.group``.
 
@@ -177,7 +201,9 @@ def assert_equivariant(
     A trial fails when ``‖f(g·x) − g·f(x)‖ > atol + rtol · scale`` (see ``equivariance_error``);
     ``rtol`` defaults to 1e-9 in float64 and 1e-4 in float32, ``atol`` to 0.
     Raises ``EquivarianceError`` (an ``AssertionError``) with a per-factor table on any violation;
-    returns the ``EquivarianceReport`` otherwise. Cost: ``(factors + 1) · trials`` pairs of forward passes.
+    returns the ``EquivarianceReport`` otherwise. A violation is shrunk by hypothesis towards the identity,
+    the discrete generators and small seeds, for at most ``shrink_budget`` further evaluations.
+    Cost: ``(factors + 1) · trials`` evaluations (three forward passes each), plus shrinking on failure.
     """
     rtol = DEFAULT_RTOL.get(dtype, 1e-4) if rtol is None else rtol
     atol = 0.0 if atol is None else atol
@@ -188,7 +214,8 @@ def assert_equivariant(
     if len(factors) > 1:
         subgroups.append((None, PRODUCT))
     report = EquivarianceReport(model=spec.name, dtype=dtype)
-    options = dict(trials=trials, n=n, batch=batch, dtype=dtype, rtol=rtol, atol=atol, derandomize=derandomize)
+    options = dict(trials=trials, n=n, batch=batch, dtype=dtype, rtol=rtol, atol=atol, derandomize=derandomize,
+                   shrink_budget=shrink_budget)
     for only_factor, name in subgroups:
         report.results.append(_check_subgroup(checked, spec, group, only_factor, name, **options))
     if not report.passed:
