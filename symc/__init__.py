@@ -22,30 +22,25 @@ __version__ = "0.1.0"
 _LAZY_SUBMODULES = ("testing", "so3", "groups", "solvers", "backend", "frontend", "ir")
 
 
+# symc.nn's layers and where the backend defines them (imported on first use: they pull in torch).
+NN_LAYERS = {
+    "SymcModel": "symc.backend",
+    "EquivariantLinear": "symc.backend.linear",
+    "GatedNonlinearity": "symc.backend.nonlinear",
+    "EquivariantBilinear": "symc.backend.nonlinear",
+}
+
+
 class _NNNamespace(types.ModuleType):
-    """``symc.nn``: the backend's ``nn.Module`` layers, resolved when first used."""
-
-    def _layers(self) -> dict[str, type]:
-        import torch
-
-        backend = importlib.import_module("symc.backend")
-        names = getattr(backend, "__all__", dir(backend))
-        return {
-            name: obj
-            for name in names
-            if isinstance(obj := getattr(backend, name, None), type) and issubclass(obj, torch.nn.Module)
-        }
+    """``symc.nn``: the backend's equivariant ``nn.Module`` layers, resolved when first used."""
 
     def __getattr__(self, name: str):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        layers = self._layers()
-        if name not in layers:
-            raise AttributeError(f"symc.nn has no layer '{name}' (available: {', '.join(sorted(layers))})")
-        return layers[name]
+        if name not in NN_LAYERS:
+            raise AttributeError(f"symc.nn has no layer '{name}' (available: {', '.join(sorted(NN_LAYERS))})")
+        return getattr(importlib.import_module(NN_LAYERS[name]), name)
 
     def __dir__(self) -> list[str]:
-        return sorted(self._layers())
+        return sorted(NN_LAYERS)
 
 
 nn = sys.modules.setdefault(__name__ + ".nn", _NNNamespace(__name__ + ".nn", "Equivariant torch layers of symc."))

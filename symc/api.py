@@ -6,6 +6,7 @@ are imported inside the functions so that ``import symc`` stays fast.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -64,6 +65,15 @@ def resolve_spec(source: SpecSource, model: str | None = None) -> ir.ModelSpec:
             )
         return load(source, model=model)
     raise SymcError(f"cannot build from a {type(source).__name__}", hint="pass a ModelSpec, a .sym path or spec text")
+
+
+def with_dtype(spec: ir.ModelSpec, dtype: str) -> ir.ModelSpec:
+    """The same spec with its ``dtype`` knob set (``"float32"``/``"float64"``), as if the spec had said so.
+
+    Building in float64 directly matters for checks at 1e-9: casting a float32-built model up keeps
+    bases that were rounded to float32.
+    """
+    return dataclasses.replace(spec, architecture=dataclasses.replace(spec.architecture, dtype=dtype))
 
 
 def build(spec_or_path_or_text: SpecSource, backbone: torch.nn.Module | None = None, model: str | None = None):

@@ -36,7 +36,7 @@ err_console = Console(stderr=True, highlight=False)
 
 
 def _print_error(error: SymcError) -> None:
-    err_console.print(error.render(), markup=False)
+    err_console.print(error.render(), markup=False, soft_wrap=True)
 
 
 def _reports_spec_errors(command: Callable) -> Callable:
@@ -75,10 +75,10 @@ def _models(path: Path) -> Iterator[ir.ModelSpec]:
     yield from load_program(path).models
 
 
-def _build(spec: ir.ModelSpec):
-    from symc.api import build
+def _build(spec: ir.ModelSpec, dtype: str | None = None):
+    from symc.api import build, with_dtype
 
-    return build(spec)
+    return build(with_dtype(spec, dtype) if dtype else spec)
 
 
 # ---- compile -----------------------------------------------------------------------------------------
@@ -96,7 +96,7 @@ def compile_command(
 
     for model_spec in _models(spec):
         for warning in lint(model_spec):
-            err_console.print(str(warning), markup=False)
+            err_console.print(str(warning), markup=False, soft_wrap=True)
         written = write_standalone(_build(model_spec), out)
         console.print(f"model {model_spec.name}: wrote {', '.join(str(p) for p in written)}", markup=False)
 
@@ -106,8 +106,13 @@ def compile_command(
 
 def _report_table(report) -> Table:
     table = Table(title=f"{report.model} ({str(report.dtype).removeprefix('torch.')})", title_justify="left")
-    for column, justify in (("factor", "left"), ("trials", "right"), ("max rel. error", "right"),
-                            ("tolerance", "right"), ("verdict", "left")):
+    for column, justify in (
+        ("factor", "left"),
+        ("trials", "right"),
+        ("max rel. error", "right"),
+        ("tolerance", "right"),
+        ("verdict", "left"),
+    ):
         table.add_column(column, justify=justify)
     for row in report.results:
         verdict = "[green]ok[/green]" if row.passed else "[bold red]FAIL[/bold red]"
@@ -139,7 +144,8 @@ def check(
         try:
             for model_spec in _models(path):
                 try:
-                    report = assert_equivariant(_build(model_spec), model_spec, trials=trials, n=n, dtype=torch.float64)
+                    model = _build(model_spec, dtype="float64")
+                    report = assert_equivariant(model, model_spec, trials=trials, n=n, dtype=torch.float64)
                     passed += 1
                 except EquivarianceError as failure:
                     report = failure.report
@@ -191,8 +197,15 @@ def _certificates(spec: ir.ModelSpec, uses: list) -> list[dict[str, Any]]:
     rows = []
     for use in uses:
         certificate = solve_equivariant_basis(G, use.rep_in, use.rep_out).certificate
-        rows.append({"rep_in": use.rep_in, "rep_out": use.rep_out, "dim": use.dim, "source": use.source,
-                     "certificate": certificate.to_dict()})
+        rows.append(
+            {
+                "rep_in": use.rep_in,
+                "rep_out": use.rep_out,
+                "dim": use.dim,
+                "source": use.source,
+                "certificate": certificate.to_dict(),
+            }
+        )
     return rows
 
 
@@ -237,8 +250,10 @@ def model_info(spec: ir.ModelSpec) -> dict[str, Any]:
 def _print_model_info(info: dict[str, Any]) -> None:
     console.rule(f"model {info['name']}  ({info['file']})")
     console.print(info["canonical"], markup=False)
-    console.print(f"group factors: {', '.join(f['text'] + ' (' + f['kind'] + ')' for f in info['group']['factors'])}",
-                  markup=False)
+    console.print(
+        f"group factors: {', '.join(f['text'] + ' (' + f['kind'] + ')' for f in info['group']['factors'])}",
+        markup=False,
+    )
     fields = Table(title="fields (shapes without the batch axis)", title_justify="left")
     for column in ("direction", "name", "order", "shape", "rep"):
         fields.add_column(column)
@@ -264,8 +279,15 @@ def _print_model_info(info: dict[str, Any]) -> None:
     for b in info["bases"]:
         c = b["certificate"]
         predicted = "n/a" if c["predicted_dim"] is None else str(c["predicted_dim"])
-        bases.add_row(f"{b['rep_in']} -> {b['rep_out']}", str(b["dim"]), predicted, f"{c['residual']:.1e}",
-                      f"{c['singular_gap']:.1e}", c["route"], b["source"])
+        bases.add_row(
+            f"{b['rep_in']} -> {b['rep_out']}",
+            str(b["dim"]),
+            predicted,
+            f"{c['residual']:.1e}",
+            f"{c['singular_gap']:.1e}",
+            c["route"],
+            b["source"],
+        )
     if info["bases"]:
         console.print(bases, markup=False)
     at = f" at n = {info['flops_at_n']}" if info["flops_at_n"] is not None else ""
@@ -311,3 +333,7 @@ def warm(spec: Annotated[list[Path], typer.Argument(help=".sym files or director
 def main() -> None:
     """Console-script entry point (``symc``)."""
     app()
+
+
+if __name__ == "__main__":
+    main()

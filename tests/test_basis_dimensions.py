@@ -80,7 +80,9 @@ def test_dimension_equivariance_and_orthonormality(group_name: str, rep_in: str,
         return
     g = group.sample(6, generator=torch.Generator().manual_seed(7))
     moved = target.rho(g)[:, None] @ basis[None] @ source.rho(_inverse(g))[:, None]
-    scale = 1.0 + torch.linalg.matrix_norm(target.rho(g)).max() * torch.linalg.matrix_norm(source.rho(_inverse(g))).max()
+    scale = (
+        1.0 + torch.linalg.matrix_norm(target.rho(g)).max() * torch.linalg.matrix_norm(source.rho(_inverse(g))).max()
+    )
     assert float((moved - basis[None]).abs().max()) <= 1e-9 * float(scale)
 
 
@@ -92,7 +94,14 @@ def test_compact_groups_predict_and_noncompact_do_not() -> None:
 def test_cross_product_is_the_levi_civita_tensor() -> None:
     basis = solve_equivariant_basis("O(3)", "1o * 1o", "1e").basis[0]
     levi_civita = torch.zeros(3, 3, 3, dtype=torch.float64)
-    for (i, j, k), sign in {(0, 1, 2): 1, (1, 2, 0): 1, (2, 0, 1): 1, (0, 2, 1): -1, (2, 1, 0): -1, (1, 0, 2): -1}.items():
+    for (i, j, k), sign in {
+        (0, 1, 2): 1,
+        (1, 2, 0): 1,
+        (2, 0, 1): 1,
+        (0, 2, 1): -1,
+        (2, 1, 0): -1,
+        (1, 0, 2): -1,
+    }.items():
         levi_civita[i, j, k] = sign
     target = levi_civita.reshape(3, 9) / 6**0.5
     assert min(float((basis - target).abs().max()), float((basis + target).abs().max())) < 1e-10

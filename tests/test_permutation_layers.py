@@ -123,3 +123,13 @@ def test_rejects_bad_arguments() -> None:
         apply_partition_op(torch.zeros(1, 1), (0,), 0, 1)
     with pytest.raises(ValueError, match="reduction"):
         apply_partition_op(x, (0, 0), 1, 1, reduction="max")
+
+
+@pytest.mark.parametrize("k, l", ORDER_PAIRS)
+def test_channel_weight_commutes_with_the_op(k: int, l: int) -> None:
+    """Mixing channels between reduction and placement equals mixing after the op (the layer relies on it)."""
+    x = random_set_tensor(2, 4, k, 3, seed=k + 10 * l)
+    weight = torch.randn(5, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    for labels in partition_ops(k, l):
+        mixed = apply_partition_op(x, labels, k, l, n=4, weight=weight)
+        torch.testing.assert_close(mixed, apply_partition_op(x, labels, k, l, n=4) @ weight.T, rtol=1e-12, atol=1e-12)

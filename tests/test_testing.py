@@ -149,16 +149,19 @@ def test_plain_mlp_is_caught_with_the_offending_element():
     element = report.results[0].counterexample
     assert element is not None and element.shape == (2, 3, 3)
     message = str(caught.value)
-    assert "O(3)" in message and "FAIL" in message and "worst element" in message
+    assert "O(3)" in message and "FAIL" in message and "simplest failing element" in message
 
 
-def test_pseudoscalar_is_caught_by_the_reflection():
-    """SO(3)-invariant but not O(3)-invariant: only elements with det −1 expose it."""
+def test_pseudoscalar_is_caught_and_shrunk_to_a_reflection_generator():
+    """SO(3)-invariant but not O(3)-invariant: only elements with det −1 expose it, and hypothesis
+    shrinks the failure to one of O(3)'s discrete generators."""
     spec = symc.parse(TRIPLE_SO3)
     with pytest.raises(EquivarianceError) as caught:
         assert_equivariant(TripleProduct(), spec, trials=15)
     counterexample = caught.value.report.results[0].counterexample
     assert torch.all(torch.linalg.det(counterexample) < 0)
+    generators = symc.group("O(3)").discrete_generators
+    assert any(torch.equal(counterexample[0], h) for h in generators)
     rotations_only = symc.parse(TRIPLE_SO3.replace("O(3)", "SO(3)"))
     assert assert_equivariant(TripleProduct(), rotations_only, trials=10).passed
 
@@ -214,8 +217,13 @@ def test_concrete_group_substitutes_symbolic_sizes():
     ("name", "preserved"),
     [
         ("O(3)", lambda g: g.transpose(-1, -2) @ g - torch.eye(3)),
-        ("SO+(1,3)", lambda g: g.transpose(-1, -2) @ torch.diag(torch.tensor([1.0, -1, -1, -1]).double()) @ g
-         - torch.diag(torch.tensor([1.0, -1, -1, -1]).double())),
+        (
+            "SO+(1,3)",
+            lambda g: (
+                g.transpose(-1, -2) @ torch.diag(torch.tensor([1.0, -1, -1, -1]).double()) @ g
+                - torch.diag(torch.tensor([1.0, -1, -1, -1]).double())
+            ),
+        ),
         ("S(5)", lambda g: g.sum(-1) - 1),
     ],
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from symc.errors import SymcError
 from symc.ir import (
@@ -63,10 +64,18 @@ class FeatureLayout:
     def channels(self, order: int) -> int:
         return sum(b.size for b in self.blocks if b.order == order)
 
+    @cached_property
+    def _offsets(self) -> tuple[int, ...]:
+        used: dict[int, int] = {}
+        offsets = []
+        for block in self.blocks:
+            offsets.append(used.get(block.order, 0))
+            used[block.order] = offsets[-1] + block.size
+        return tuple(offsets)
+
     def offset(self, index: int) -> int:
         """First channel of block ``index`` inside its order's tensor."""
-        block = self.blocks[index]
-        return sum(b.size for b in self.blocks[:index] if b.order == block.order)
+        return self._offsets[index]
 
     def channel_slice(self, index: int) -> slice:
         start = self.offset(index)

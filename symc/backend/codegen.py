@@ -49,8 +49,8 @@ def write_standalone(model: SymcModel, out_dir: str | os.PathLike) -> list[Path]
 
 
 def class_name(spec_name: str) -> str:
-    """The spec's model name as a safe Python class name (non-identifier characters become ``_``)."""
-    cleaned = re.sub(r"\W", "_", spec_name, flags=re.ASCII) or "Model"
+    """The spec's model name as a safe Python class name (runs of non-identifier characters become ``_``)."""
+    cleaned = re.sub(r"\W+", "_", spec_name, flags=re.ASCII).strip("_") or "Model"
     if cleaned[0].isdigit() or keyword.iskeyword(cleaned):
         cleaned = f"Model_{cleaned}"
     return cleaned

@@ -47,7 +47,7 @@ class EquivariantLinear(nn.Module):
 
     forward: ``{order: (batch, n^order..., C_in[order])}`` -> ``{order: (batch, n^order..., C_out[order])}``.
     ``reduction`` ("mean"/"sum") normalises the pooling ops; "mean" lets weights transfer across n.
-    Initialised with variance 1/fan-in per output block, so unit-variance inputs give O(1) outputs.
+    Initialised with variance gain²/fan-in per output block, so unit-variance inputs give O(gain) outputs.
     """
 
     def __init__(
@@ -58,6 +58,7 @@ class EquivariantLinear(nn.Module):
         *,
         bias: bool = True,
         reduction: str = "mean",
+        gain: float = 1.0,
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
@@ -91,9 +92,12 @@ class EquivariantLinear(nn.Module):
                 # Orthonormal B_b spread unit norm over dim_out rows, so each (op, b) adds m_in/dim_out variance.
                 fan_in[o] += ops * solved.dim * block_in.mult / block_out.dim
         for block_map in self.maps:
-            std = 1.0 / math.sqrt(fan_in[block_map.out_index])
+            std = gain / math.sqrt(fan_in[block_map.out_index])
             with torch.no_grad():
                 getattr(self, block_map.weight_name).normal_(0.0, std, generator=generator)
+        self.order_pairs = sorted(
+            {(in_layout.blocks[m.in_index].order, out_layout.blocks[m.out_index].order) for m in self.maps}
+        )
         if bias:
             for o, block_out in enumerate(out_layout.blocks):
                 solved = bases.basis(SCALAR, block_out.rep)
@@ -105,11 +109,6 @@ class EquivariantLinear(nn.Module):
                     name, nn.Parameter(torch.zeros(ops, solved.dim, block_out.mult, dtype=torch.float64))
                 )
                 self.biases.append((o, basis_buffer(solved), name))
-
-    def order_pairs(self) -> list[tuple[int, int]]:
-        return sorted(
-            {(self.in_layout.blocks[m.in_index].order, self.out_layout.blocks[m.out_index].order) for m in self.maps}
-        )
 
     def assembled_weights(self, order_in: int, order_out: int) -> Tensor:
         """``W (ops, C_out, C_in)``: the dense channel map of each partition op between two orders."""
@@ -142,7 +141,7 @@ class EquivariantLinear(nn.Module):
         sample = next(iter(features.values()))
         batch = sample.shape[0]
         outputs: dict[int, Tensor] = {}
-        for order_in, order_out in self.order_pairs():
+        for order_in, order_out in self.order_pairs:
             W = self.assembled_weights(order_in, order_out)
             x = features[order_in]
             for labels, weight in zip(partition_ops(order_in, order_out), W, strict=True):
@@ -166,7 +165,7 @@ class EquivariantLinear(nn.Module):
     def flops(self, n: int) -> int:
         """Multiply-adds per sample of the channel mixing (the partition ops themselves are O(n^order · C))."""
         total = 0
-        for order_in, order_out in self.order_pairs():
+        for order_in, order_out in self.order_pairs:
             for labels in partition_ops(order_in, order_out):
                 kept = len(set(labels[:order_in]) & set(labels[order_in:]))
                 total += 2 * n**kept * self.in_layout.channels(order_in) * self.out_layout.channels(order_out)

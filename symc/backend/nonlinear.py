@@ -19,6 +19,8 @@ from symc.backend.blocks import SCALAR, Block, FeatureLayout, product_rep, tenso
 from symc.backend.linear import EquivariantLinear
 from symc.errors import SymcError
 
+# Products multiply magnitudes layer after layer; a small initial gain keeps deep stacks near O(1) at init.
+BILINEAR_GAIN = 0.1
 ACTIVATIONS = {
     "silu": nn.SiLU,
     "swish": nn.SiLU,
@@ -127,6 +129,7 @@ class EquivariantBilinear(nn.Module):
         *,
         max_rank: int = 2,
         max_copies: int = 4,
+        gain: float = BILINEAR_GAIN,
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
@@ -137,7 +140,7 @@ class EquivariantBilinear(nn.Module):
             a, b = layout.blocks[pair.left], layout.blocks[pair.right]
             blocks.append(Block(product_rep(a.rep, b.rep), pair.copies, a.order, a.dim * b.dim))
         self.product_layout = FeatureLayout(tuple(blocks))
-        self.mix = EquivariantLinear(self.product_layout, out_layout, bases, bias=False, generator=generator)
+        self.mix = EquivariantLinear(self.product_layout, out_layout, bases, bias=False, gain=gain, generator=generator)
 
     def products(self, features: dict[int, Tensor]) -> dict[int, Tensor]:
         """``{order: (batch, n^order..., C_products)}``: row-major Kronecker products, copy-major."""

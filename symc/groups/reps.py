@@ -62,7 +62,9 @@ def rep(text_or_ir: str | RepExpr, group: AnyGroup | str | GroupSpec | GroupFact
 
 
 def acting_factor_index(g: ProductGroup) -> int:
-    """Index of the factor a product group's reps refer to: its unique non-permutation factor."""
+    """Index of the factor a product group's reps refer to: its unique non-permutation factor, or its only one."""
+    if len(g.factors) == 1:
+        return 0
     geometric = [i for i, f in enumerate(g.factors) if not f.is_permutation]
     if len(geometric) == 1:
         return geometric[0]

@@ -17,6 +17,7 @@ import torch
 
 from symc.errors import SymcError
 from symc.groups import MatrixGroup, ProductGroup
+from symc.groups.rep_nodes import Defining as DefiningRep
 from symc.groups.rep_nodes import (
     DirectSum,
     Dual,
@@ -27,7 +28,6 @@ from symc.groups.rep_nodes import (
     TensorProduct,
     Trivial,
 )
-from symc.groups.rep_nodes import Defining as DefiningRep
 from symc.solvers.quadrature import factor_quadrature, product_quadrature, supports_quadrature
 
 Element = torch.Tensor | tuple[torch.Tensor, ...]

@@ -100,7 +100,7 @@ class IntertwinerConstraints:
         eye_in = torch.eye(self.dim_in, dtype=self.in_actions.dtype)
         blocks = [
             torch.kron(out_action, eye_in) - torch.kron(eye_out, in_action.T.contiguous())
-            for out_action, in_action in zip(self.out_actions, self.in_actions)
+            for out_action, in_action in zip(self.out_actions, self.in_actions, strict=True)
         ]
         return torch.cat(blocks) if blocks else torch.zeros(0, self.size, dtype=self.out_actions.dtype)
 

@@ -85,8 +85,9 @@ def _acts_as_same_scalar(out_action: torch.Tensor, in_action: torch.Tensor) -> b
     return bool(torch.equal(out_action, c * eye_out) and torch.equal(in_action, c * eye_in))
 
 
-def build_constraints(group: AnyGroup, rep_in: Rep, rep_out: Rep) -> IntertwinerConstraints:
-    """Generator pairs (ρ_out(h), ρ_in(h)) and (dρ_out(A), dρ_in(A)), each pair scaled to unit norm.
+def build_constraints(group: AnyGroup, rep_in: Rep, rep_out: Rep, *, normalize: bool = True) -> IntertwinerConstraints:
+    """Generator pairs (ρ_out(h), ρ_in(h)) and (dρ_out(A), dρ_in(A)), each pair scaled to unit norm when
+    ``normalize`` (the exact route keeps the raw, rational entries).
 
     Only the per-rep generator matrices (dim² entries each) are formed, from the reps' structured
     products; pairs that constrain nothing (both sides the same multiple of I) are dropped.
@@ -107,7 +108,7 @@ def build_constraints(group: AnyGroup, rep_in: Rep, rep_out: Rep) -> Intertwiner
     out_actions, in_actions = torch.cat(outs).to(dtype), torch.cat(ins).to(dtype)
     keep = [i for i in range(out_actions.shape[0]) if not _acts_as_same_scalar(out_actions[i], in_actions[i])]
     out_actions, in_actions = out_actions[keep], in_actions[keep]
-    if keep:
+    if keep and normalize:
         norms = torch.maximum(spectral_norms(out_actions), spectral_norms(in_actions)).clamp_min(
             torch.finfo(dtype).tiny
         )
@@ -140,12 +141,13 @@ def _solve_partition(n: int, k: int, l: int, exact: bool) -> _Solution:
     return _Solution(basis, exact_basis, "partition", gap)
 
 
-def _solve_product(group: ProductGroup, parts_in: tuple[Rep, ...], parts_out: tuple[Rep, ...], exact: bool,
-                   use_cache: bool) -> _Solution:
+def _solve_product(
+    group: ProductGroup, parts_in: tuple[Rep, ...], parts_out: tuple[Rep, ...], exact: bool, use_cache: bool
+) -> _Solution:
     basis = torch.ones(1, 1, 1, dtype=torch.float64)
     exact_basis: list[sympy.Matrix] | None = [sympy.ones(1, 1)] if exact else None
     routes, gap = [], 0.0
-    for factor, part_in, part_out in zip(group.factors, parts_in, parts_out):
+    for factor, part_in, part_out in zip(group.factors, parts_in, parts_out, strict=True):
         solved = _solve(factor, part_in, part_out, exact, use_cache)
         routes.append(solved.certificate.route)
         gap = max(gap, solved.certificate.singular_gap)
@@ -160,15 +162,15 @@ def _solve_product(group: ProductGroup, parts_in: tuple[Rep, ...], parts_out: tu
 
 
 def _solve_generic(group: AnyGroup, rep_in: Rep, rep_out: Rep, exact: bool) -> _Solution:
-    constraints = build_constraints(group, rep_in, rep_out)
     what = _describe(group, rep_in, rep_out)
     shape = (rep_out.dim, rep_in.dim)
     if exact:
+        constraints = build_constraints(group, rep_in, rep_out, normalize=False)
         rational = rational_nullspace(constraints, what)
         vectors = float_vectors(rational, constraints.size)
         basis = _orthonormal_rows(vectors).reshape(len(rational), *shape)
         return _Solution(basis, tuple(rational), "exact-rational", 0.0)
-    null = gram_nullspace(constraints, what)
+    null = gram_nullspace(build_constraints(group, rep_in, rep_out), what)
     return _Solution(null.vectors.reshape(-1, *shape), None, null.route, null.gap)
 
 
@@ -198,8 +200,8 @@ def _solve_blocks(group: AnyGroup, rep_in: Rep, rep_out: Rep, exact: bool, use_c
         return _solve_single(group, rep_in, rep_out, exact, use_cache)
     distinct: dict[tuple[str, str], SolvedBasis] = {}
     pieces, exact_pieces = [], []
-    for part_out, row in zip(parts_out, _offsets(parts_out)):
-        for part_in, column in zip(parts_in, _offsets(parts_in)):
+    for part_out, row in zip(parts_out, _offsets(parts_out), strict=True):
+        for part_in, column in zip(parts_in, _offsets(parts_in), strict=True):
             key = (signature(part_in), signature(part_out))
             if key not in distinct:
                 distinct[key] = _solve(group, part_in, part_out, exact, use_cache)
@@ -228,9 +230,7 @@ def _exact_record(exact_basis: tuple[sympy.Matrix, ...] | None) -> list | None:
 def _exact_from_record(record: list | None, shape: tuple[int, int]) -> tuple[sympy.Matrix, ...] | None:
     if record is None:
         return None
-    return tuple(
-        sympy.Matrix(*shape, [sympy.Rational(int(p), int(q)) for p, q in matrix]) for matrix in record
-    )
+    return tuple(sympy.Matrix(*shape, [sympy.Rational(int(p), int(q)) for p, q in matrix]) for matrix in record)
 
 
 def _certify(group: AnyGroup, rep_in: Rep, rep_out: Rep, solution: _Solution, seconds: float) -> Certificate:
@@ -245,8 +245,7 @@ def _certify(group: AnyGroup, rep_in: Rep, rep_out: Rep, solution: _Solution, se
     dim = solution.basis.shape[0]
     if predicted is not None and predicted != dim:
         raise SymcError(
-            f"the solver found {dim} equivariant maps for {what}, but the character inner product predicts "
-            f"{predicted}",
+            f"the solver found {dim} equivariant maps for {what}, but the character inner product predicts {predicted}",
             hint="the numerical rank is unreliable for this problem; try exact=True or report it",
         )
     return Certificate(solution.route, residual, solution.gap, predicted, dim, seconds)

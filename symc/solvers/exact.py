@@ -62,7 +62,9 @@ def rational_nullspace(constraints: IntertwinerConstraints, what: str = "the con
     else:
         stacked = _to_domain(constraints.dense_matrix(), what)
         null_vectors = stacked.nullspace().to_Matrix().tolist()
-    return [sympy.Matrix(constraints.dim_out, constraints.dim_in, [sympy.Rational(x) for x in row]) for row in null_vectors]
+    return [
+        sympy.Matrix(constraints.dim_out, constraints.dim_in, [sympy.Rational(x) for x in row]) for row in null_vectors
+    ]
 
 
 def float_vectors(exact_basis: list[sympy.Matrix], size: int) -> torch.Tensor:

@@ -6,9 +6,9 @@ All three work on the PSD Gram operator M = Σ_i F_iᵀ F_i of :class:`Intertwin
 singular-value gap at the cut-off.
 
 Cut-off (all routes): eigenvalues of M are compared with ``scale`` = Σ_i (‖L_out,i‖₂ + ‖L_in,i‖₂)², an
-upper bound on its largest eigenvalue (up to the power-iteration norm estimates). λ ≤ NULL_TOL · scale is null, λ ≥ RANGE_TOL · scale is not; anything in between is an
-ambiguous rank and raises :class:`SymcError`. The reported gap is
-``sqrt(max null λ / min non-null λ)`` — the ratio of the largest singular value of the constraint
+upper bound on its largest eigenvalue (up to the power-iteration norm estimates). λ ≤ NULL_TOL · scale is
+null, λ ≥ RANGE_TOL · scale is not; anything in between is an ambiguous rank and raises :class:`SymcError`.
+The reported gap is ``sqrt(max null λ / min non-null λ)`` — the ratio of the largest singular value of the constraint
 treated as zero to the smallest one treated as non-zero (0 when either side is empty); it is
 ≤ sqrt(NULL_TOL / RANGE_TOL) = 1e-2 by construction, and typically ~1e-8.
 """
@@ -164,7 +164,7 @@ def _lobpcg_smallest(
         span = torch.cat([x, _complement(x, torch.cat([residuals, previous], dim=1))], dim=1)
         gspan = apply_gram(span)
         ritz = span.T @ gspan
-        values_all, vectors_all = torch.linalg.eigh(0.5 * (ritz + ritz.T))
+        _, vectors_all = torch.linalg.eigh(0.5 * (ritz + ritz.T))
         chosen = vectors_all[:, :block_size]
         new_x = span @ chosen
         # The search direction is the part of the update outside the old block.

@@ -125,9 +125,7 @@ def _integer_partitions(n: int, largest: int | None = None) -> list[tuple[int, .
     largest = n if largest is None else largest
     if n == 0:
         return [()]
-    return [
-        (part, *rest) for part in range(min(n, largest), 0, -1) for rest in _integer_partitions(n - part, part)
-    ]
+    return [(part, *rest) for part in range(min(n, largest), 0, -1) for rest in _integer_partitions(n - part, part)]
 
 
 def symmetric_quadrature(n: int) -> Quadrature:
@@ -172,9 +170,9 @@ def factor_quadrature(factor: GroupFactor, points: int) -> Quadrature:
 def product_quadrature(parts: list[Quadrature]) -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:
     """Cartesian product of factor quadratures: element tuples (one ``(q, s_i, s_i)`` per factor), weights."""
     indices = list(itertools.product(*[range(p.weights.numel()) for p in parts]))
-    columns = list(zip(*indices)) if indices else [()] * len(parts)
-    elements = tuple(p.elements[list(col)] for p, col in zip(parts, columns))
+    columns = list(zip(*indices, strict=True)) if indices else [()] * len(parts)
+    elements = tuple(p.elements[list(col)] for p, col in zip(parts, columns, strict=True))
     weights = torch.ones(len(indices), dtype=DTYPE)
-    for p, col in zip(parts, columns):
+    for p, col in zip(parts, columns, strict=True):
         weights = weights * p.weights[list(col)]
     return elements, weights

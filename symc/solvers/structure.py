@@ -117,7 +117,5 @@ def split_by_factor(group: ProductGroup, rep: Rep) -> FactorSplit | None:
     indices = [p.index for p in pieces]
     if indices != sorted(indices):
         return None
-    parts = tuple(
-        _tensor(factor, [p.base for p in pieces if p.index == i]) for i, factor in enumerate(group.factors)
-    )
+    parts = tuple(_tensor(factor, [p.base for p in pieces if p.index == i]) for i, factor in enumerate(group.factors))
     return FactorSplit(parts)

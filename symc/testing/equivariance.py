@@ -198,6 +198,7 @@ def assert_equivariant(
     Inputs are random fields with ``n`` points and ``batch`` samples; group elements are drawn per sample.
     Every factor is tested alone (``trials`` examples each), then — for a product — all factors at once.
     The model is copied, cast to ``dtype`` and put in eval mode; the caller's model is left untouched.
+    Casting cannot restore precision: to check at float64 accuracy, build the model in float64.
     A trial fails when ``‖f(g·x) − g·f(x)‖ > atol + rtol · scale`` (see ``equivariance_error``);
     ``rtol`` defaults to 1e-9 in float64 and 1e-4 in float32, ``atol`` to 0.
     Raises ``EquivarianceError`` (an ``AssertionError``) with a per-factor table on any violation;
@@ -214,8 +215,16 @@ def assert_equivariant(
     if len(factors) > 1:
         subgroups.append((None, PRODUCT))
     report = EquivarianceReport(model=spec.name, dtype=dtype)
-    options = dict(trials=trials, n=n, batch=batch, dtype=dtype, rtol=rtol, atol=atol, derandomize=derandomize,
-                   shrink_budget=shrink_budget)
+    options = dict(
+        trials=trials,
+        n=n,
+        batch=batch,
+        dtype=dtype,
+        rtol=rtol,
+        atol=atol,
+        derandomize=derandomize,
+        shrink_budget=shrink_budget,
+    )
     for only_factor, name in subgroups:
         report.results.append(_check_subgroup(checked, spec, group, only_factor, name, **options))
     if not report.passed:
