@@ -70,7 +70,7 @@ def main(argv: list[str]) -> None:
     group_name, rep_in, rep_out, repeats = argv[1], argv[2], argv[3], int(argv[4])
     try:
         result = time_basis(group_name, rep_in, rep_out, repeats)
-    except Exception as exc:  # noqa: BLE001 - any failure of the peer is reported, not raised
+    except Exception as exc:  # any failure of the peer is reported, not raised
         result = {"error": f"{type(exc).__name__}: {exc}"}
     print(json.dumps(result))
 

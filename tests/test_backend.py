@@ -179,11 +179,14 @@ def test_default_dtype_is_float32_and_knob_gives_float64() -> None:
     assert build_model(parse(with_knob)).dtype == torch.float64
 
 
-def test_model_moves_with_to_and_keeps_equivariance() -> None:
-    model = build_model(parse(EXACT_CASES["inertia"])).to(F64)
+def test_float32_model_moved_to_float64_is_exact_again() -> None:
+    """Bases are re-cast from the float64 solve; a float32 round trip would leave errors near 1e-8."""
+    model = build_model(parse(EXACT_CASES["so3_vectors"]))
+    assert model.dtype == torch.float32
+    model = model.to(F64)
     perturb_parameters(model, torch.Generator().manual_seed(2))
     assert model.dtype == F64
-    assert equivariance_error(model, 4, seed=11) <= 1e-9
+    assert equivariance_error(model, 4, seed=11) <= 1e-12
 
 
 # ---- the field contract ----
@@ -298,6 +301,31 @@ def test_multiplicities_use_single_copy_basis_exactly() -> None:
     reference = solve_equivariant_basis(group("SO(3)"), three, two).basis.reshape(-1, 54)
     assert torch.linalg.matrix_rank(spanned).item() == reference.shape[0] == 6
     assert torch.linalg.matrix_rank(torch.cat([spanned, reference])).item() == 6
+
+
+def test_products_reach_antisymmetric_features() -> None:
+    """Bilinear layers pair distinct copies: SO(3) reaches a x b and SL(3) reaches det[a, b, c]."""
+    cross = build64(
+        spec_text("Cross", "SO(3)", "a: T(1) global, b: T(1) global", "c: T(1) global", "  hidden 4xT(0) + 3xT(1)\n")
+    )
+    perturb_parameters(cross, torch.Generator().manual_seed(0))
+    x = random_inputs(cross, 8, 1, torch.Generator().manual_seed(1))
+    normal = torch.linalg.cross(x["a"], x["b"])
+    along_normal = (cross(x)["c"] * normal).sum(-1) / normal.norm(dim=-1)
+    assert along_normal.abs().min() > 1e-6
+
+    text = spec_text(
+        "Det",
+        "SL(3)",
+        "a: T(1) global, b: T(1) global, c: T(1) global",
+        "y: T(0) global",
+        "  hidden 4xT(0) + 3xT(1) + 2xT(0,1) + 2xT(1,1)\n",
+    )
+    det = build64(text)
+    perturb_parameters(det, torch.Generator().manual_seed(0))
+    y = det(random_inputs(det, 8, 1, torch.Generator().manual_seed(2)))["y"]
+    assert y.std() > 1e-6  # SL(3) has no invariant of fewer than three vectors: only det can move y
+    assert equivariance_error(det, 1, seed=3) <= 1e-9
 
 
 def test_initialisation_gives_order_one_outputs() -> None:

@@ -7,6 +7,7 @@ last layer's vector channels would be dead ends and rightly get no gradient).
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from symc.backend import build_model
@@ -49,6 +50,16 @@ def test_gradients_reach_every_parameter() -> None:
         assert p.grad.abs().sum() > 0, name
 
 
+@pytest.fixture
+def single_thread():
+    """The toy model is tiny: intra-op threads only add contention on a busy 2-core machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.mark.usefixtures("single_thread")
 def test_loss_falls_tenfold_on_inertia_regression() -> None:
     torch.manual_seed(0)
     model = build_model(parse(INERTIA))

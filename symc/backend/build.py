@@ -6,6 +6,8 @@ parse and lower, and are refused here with one ``SymcError`` pointing at the spe
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 from torch import Tensor, nn
 
@@ -41,13 +43,17 @@ class SymcModel(nn.Module):
         self.network = network
         self.bases = bases
 
+    def _reference_tensor(self) -> Tensor:
+        # A spec whose every basis is empty has no parameters, but still has basis buffers.
+        return next(itertools.chain(self.parameters(), self.buffers()))
+
     @property
     def dtype(self) -> torch.dtype:
-        return next(self.parameters()).dtype
+        return self._reference_tensor().dtype
 
     @property
     def device(self) -> torch.device:
-        return next(self.parameters()).device
+        return self._reference_tensor().device
 
     def forward(self, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
         batched, n = self.codec.validate(inputs, self.dtype, self.device)

@@ -195,9 +195,8 @@ def _bilinear(prefix: str, bilinear: EquivariantBilinear, max_order: int) -> dic
     rows = []
     for pair in bilinear.pairs:
         a, b = layout.blocks[pair.left], layout.blocks[pair.right]
-        rows.append(
-            [a.order, layout.offset(pair.left), a.mult, a.dim, layout.offset(pair.right), b.mult, b.dim, pair.copies]
-        )
+        left, right = [layout.offset(pair.left), a.mult, a.dim], [layout.offset(pair.right), b.mult, b.dim]
+        rows.append([a.order, *left, *right, pair.copies, pair.right_shift])
     tensors = {f"{prefix}.pairs": _ints(rows)}
     tensors.update(_linear(f"{prefix}.bilinear", bilinear.mix, max_order))
     return tensors

@@ -67,11 +67,13 @@ class EquivariantLinear(nn.Module):
         self.uses: list[BasisUse] = []
         self.biases: list[tuple[int, str, str]] = []  # (out block, basis buffer, parameter)
         buffer_of: dict[tuple, str] = {}
+        self._exact_bases: dict[str, Tensor] = {}
 
         def basis_buffer(solved: BlockBasis) -> str:
             key = (solved.rep_in, solved.rep_out)
             if key not in buffer_of:
                 buffer_of[key] = f"basis_{len(buffer_of)}"
+                self._exact_bases[buffer_of[key]] = solved.basis.to(torch.float64)
                 self.register_buffer(buffer_of[key], solved.basis.clone())
             return buffer_of[key]
 
@@ -109,6 +111,18 @@ class EquivariantLinear(nn.Module):
                     name, nn.Parameter(torch.zeros(ops, solved.dim, block_out.mult, dtype=torch.float64))
                 )
                 self.biases.append((o, basis_buffer(solved), name))
+
+    def _apply(self, fn, recurse: bool = True):
+        """``.to()``/``.double()``/``.cuda()``: bases are re-cast from the float64 solve, never round-tripped.
+
+        A float32 model cast back to float64 would otherwise keep float32-rounded bases, and equivariance
+        would hold only to ~1e-8 instead of machine precision.
+        """
+        super()._apply(fn, recurse)
+        for name, exact in self._exact_bases.items():
+            current = self._buffers[name]
+            self._buffers[name] = exact.to(device=current.device, dtype=current.dtype, copy=True)
+        return self
 
     def assembled_weights(self, order_in: int, order_out: int) -> Tensor:
         """``W (ops, C_out, C_in)``: the dense channel map of each partition op between two orders."""

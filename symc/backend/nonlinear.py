@@ -96,11 +96,17 @@ class GatedNonlinearity(nn.Module):
 
 @dataclass(frozen=True)
 class ProductPair:
-    """Copies ``0..copies-1`` of block ``left`` times the same copies of block ``right``."""
+    """Copy i of block ``left`` times copy ``(i + right_shift) mod mult`` of block ``right``, i < ``copies``.
+
+    A block times itself uses the next copy (shift 1) when it has several: ``x_i ⊗ x_i`` is symmetric and
+    would lose every antisymmetric invariant (cross products, determinants), while ``x_i ⊗ x_{i+1}`` keeps
+    both parts and still gives squares when the layer before learns ``x_{i+1} = x_i``.
+    """
 
     left: int
     right: int
     copies: int
+    right_shift: int = 0
 
 
 def product_pairs(layout: FeatureLayout, max_rank: int, max_copies: int) -> list[ProductPair]:
@@ -110,7 +116,8 @@ def product_pairs(layout: FeatureLayout, max_rank: int, max_copies: int) -> list
         for j in range(i, len(layout.blocks)):
             b = layout.blocks[j]
             if a.order == b.order and tensor_rank(a.rep) + tensor_rank(b.rep) <= max_rank:
-                pairs.append(ProductPair(i, j, min(a.mult, b.mult, max_copies)))
+                shift = 1 if i == j and a.mult > 1 else 0
+                pairs.append(ProductPair(i, j, min(a.mult, b.mult, max_copies), shift))
     return pairs
 
 
@@ -150,7 +157,8 @@ class EquivariantBilinear(nn.Module):
             x = features[a.order]
             lead = x.shape[:-1]
             left = x[..., self.layout.channel_slice(pair.left)].reshape(*lead, a.mult, a.dim)[..., : pair.copies, :]
-            right = x[..., self.layout.channel_slice(pair.right)].reshape(*lead, b.mult, b.dim)[..., : pair.copies, :]
+            right = x[..., self.layout.channel_slice(pair.right)].reshape(*lead, b.mult, b.dim)
+            right = right.roll(-pair.right_shift, dims=-2)[..., : pair.copies, :]
             product = (left[..., :, None] * right[..., None, :]).reshape(*lead, pair.copies * a.dim * b.dim)
             parts.setdefault(a.order, []).append(product)
         return {order: torch.cat(chunks, dim=-1) for order, chunks in parts.items()}

@@ -141,11 +141,12 @@ class StandaloneModel(nn.Module):
 
     def _products(self, i: int, features: dict[int, Tensor]) -> dict[int, Tensor]:
         parts: dict[int, list[Tensor]] = {}
-        for order, l0, l_mult, l_dim, r0, r_mult, r_dim, copies in self._int(f"block{i}.pairs"):
+        for order, l0, l_mult, l_dim, r0, r_mult, r_dim, copies, shift in self._int(f"block{i}.pairs"):
             x = features[order]
             lead = x.shape[:-1]
             left = x[..., l0 : l0 + l_mult * l_dim].reshape(*lead, l_mult, l_dim)[..., :copies, :]
-            right = x[..., r0 : r0 + r_mult * r_dim].reshape(*lead, r_mult, r_dim)[..., :copies, :]
+            right = x[..., r0 : r0 + r_mult * r_dim].reshape(*lead, r_mult, r_dim)
+            right = right.roll(-shift, dims=-2)[..., :copies, :]
             parts.setdefault(order, []).append((left[..., :, None] * right[..., None, :]).reshape(*lead, -1))
         return {order: torch.cat(chunks, dim=-1) for order, chunks in parts.items()}
 

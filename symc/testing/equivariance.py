@@ -99,8 +99,10 @@ def _format_element(g) -> str:
         return str(g[0] if g.dim() == 3 else g)
 
 
-def _cast_element(g, dtype: torch.dtype):
-    return tuple(part.to(dtype) for part in g) if isinstance(g, tuple) else g.to(dtype)
+def _cast_element(g, dtype: torch.dtype, device: torch.device):
+    if isinstance(g, tuple):
+        return tuple(part.to(dtype=dtype, device=device) for part in g)
+    return g.to(dtype=dtype, device=device)
 
 
 def _act(group, fields: tuple[ir.FieldSpec, ...], g, values: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -137,6 +139,8 @@ def _check_subgroup(
     model, spec, group, only_factor, name, *, trials, n, batch, dtype, rtol, atol, derandomize, shrink_budget
 ) -> FactorResult:
     result = FactorResult(factor=name, tolerance=rtol)
+    # Inputs and elements are drawn on the CPU (reproducible from a seed), then moved to the model's device.
+    device = next(model.parameters(), torch.empty(0)).device
     shrinking_calls = [0]
     failing_keys: set[tuple] = set()
 
@@ -159,8 +163,8 @@ def _check_subgroup(
             # replays the simplest failure found so far (which must, and does, fail again).
             if shrinking_calls[0] > shrink_budget and key not in failing_keys:
                 return
-        inputs = random_inputs(spec, seed, n=n, batch=batch, dtype=dtype)
-        g = _cast_element(g, dtype)
+        inputs = {k: v.to(device) for k, v in random_inputs(spec, seed, n=n, batch=batch, dtype=dtype).items()}
+        g = _cast_element(g, dtype, device)
         difference, scale = equivariance_error(model, spec, group, g, inputs)
         error = difference / scale
         if not result.violated:
@@ -199,6 +203,7 @@ def assert_equivariant(
     Every factor is tested alone (``trials`` examples each), then — for a product — all factors at once.
     The model is copied, cast to ``dtype`` and put in eval mode; the caller's model is left untouched.
     Casting cannot restore precision: to check at float64 accuracy, build the model in float64.
+    Inputs and group elements are drawn on the CPU and moved to the device of the model's parameters.
     A trial fails when ``‖f(g·x) − g·f(x)‖ > atol + rtol · scale`` (see ``equivariance_error``);
     ``rtol`` defaults to 1e-9 in float64 and 1e-4 in float32, ``atol`` to 0.
     Raises ``EquivarianceError`` (an ``AssertionError``) with a per-factor table on any violation;

@@ -58,12 +58,11 @@ def group_elements(group, batch: int = 1, *, only_factor: int | None = None) -> 
 
     With ``only_factor = i`` the other factors of a product are the identity, which isolates factor ``i``.
     """
-    factors = group_factors(group)
     if not hasattr(group, "factors"):
         return _matrix_group_elements(group, batch)
     parts = [
         _matrix_group_elements(f, batch) if only_factor in (None, i) else st.just(f.identity(batch))
-        for i, f in enumerate(factors)
+        for i, f in enumerate(group.factors)
     ]
     return st.tuples(*parts)
 
