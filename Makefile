@@ -17,6 +17,7 @@ check: install
 test:
 	command -v gfortran >/dev/null || (apt-get update && apt-get install -y --no-install-recommends gfortran)
 	$(PIP) install "$(TORCH)" -e ".[test,escnn]"
+	$(PYTHON) -m ruff check .
 	$(PYTHON) -m pytest
 
 bench: install

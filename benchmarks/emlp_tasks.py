@@ -241,8 +241,8 @@ def run_task(task: Task, args: argparse.Namespace) -> dict[tuple[str, int], Run]
 def table(all_results: dict[str, dict[tuple[str, int], Run]]) -> str:
     headers = ["task", "model", "params", "test MSE @1k", "test MSE @3k", "train time (1k + 3k)"]
     rows = []
-    for task in TASKS:
-        results = all_results.get(task.name, {})
+    for task in (t for t in TASKS if t.name in all_results):
+        results = all_results[task.name]
         labels = list(dict.fromkeys(label for label, _ in results))
         for label in labels:
             runs = [results.get((label, size)) for size in TRAIN_SIZES]
@@ -282,17 +282,19 @@ def main(argv: list[str] | None = None) -> None:
         if task.name in args.tasks:
             all_results[task.name] = run_task(task, args)
     steps = round(600 * args.epoch_fraction)
-    text = "\n".join([
+    header = (
         f"Measured on {environment_line()}; float32; {args.trials} trial(s) per cell (mean ± std when > 1); "
         f"≈{steps} Adam steps per run (EMLP: 600); {VALIDATION_SIZE} validation / {TEST_SIZE} test samples; "
-        "test MSE on raw targets. Published figures: EMLP's `synthetic_results_all.csv` (mean of 3 trials).",
-        "",
-        table(all_results),
-    ])
+        "test MSE on raw targets. Published figures: EMLP's `synthetic_results_all.csv` (mean of 3 trials)."
+    )
     print()
-    print(text)
-    if not args.no_readme and not args.quick:
-        write_section("emlp_tasks", text)
+    print(header + "\n\n" + table(all_results))
+    if args.no_readme or args.quick:
+        return
+    # One README section per task, so that a run of some tasks refreshes only their rows.
+    for name, results in all_results.items():
+        write_section(f"emlp_tasks {name}", header + "\n\n" + table({name: results}),
+                      script="benchmarks/emlp_tasks.py")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Union
 
 from symc.errors import SourceLocation
 from symc.ir.group import GroupSpec
@@ -33,7 +32,7 @@ class CallValue:
         return dict(self.kwargs).get(key, default)
 
 
-Value = Union[int, float, str, bool, CallValue, RepExpr]
+Value = int | float | str | bool | CallValue | RepExpr
 
 
 def _value_text(v: Value) -> str:
@@ -62,7 +61,8 @@ class FieldSpec:
     loc: SourceLocation | None = field(default=None, compare=False, hash=False, repr=False)
 
     def __str__(self) -> str:
-        return f"{self.name}: {self.rep} per {order_name(self.order)}" if self.order else f"{self.name}: {self.rep} global"
+        indexing = f"per {order_name(self.order)}" if self.order else "global"
+        return f"{self.name}: {self.rep} {indexing}"
 
 
 @dataclass(frozen=True)

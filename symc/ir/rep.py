@@ -24,7 +24,7 @@ class TensorRep(RepExpr):
     """``T(k, l)``: k copies of V and l copies of its dual; ``T(0)`` is the trivial rep."""
 
     k: int
-    l: int = 0  # noqa: E741 - the standard name for the dual order
+    l: int = 0
 
     def __str__(self) -> str:
         return f"T({self.k})" if self.l == 0 else f"T({self.k},{self.l})"
@@ -34,7 +34,7 @@ class TensorRep(RepExpr):
 class Irrep(RepExpr):
     """A real O(3) irrep of degree ``l`` and parity ``p`` (+1 even ``e``, -1 odd ``o``)."""
 
-    l: int  # noqa: E741
+    l: int
     parity: int
 
     def __str__(self) -> str:

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import sympy
 import torch
 
 from symc.errors import SymcError
@@ -37,11 +37,13 @@ from symc.ir import GroupFactor, GroupSpec, RepExpr
 from symc.solvers import cache
 from symc.solvers.characters import predicted_dimension
 from symc.solvers.constraints import IntertwinerConstraints, spectral_norms
-from symc.solvers.exact import float_vectors, rational_nullspace
 from symc.solvers.nullspace import dense_svd_nullspace, gram_nullspace
 from symc.solvers.partitions import bell_number, orthonormal_partition_basis, partition_basis, partition_count
 from symc.solvers.result import Certificate, SolvedBasis
 from symc.solvers.structure import is_symmetric_group, permutation_order, signature, split_by_factor, summands
+
+if TYPE_CHECKING:
+    import sympy
 
 AnyGroup = MatrixGroup | ProductGroup
 RESIDUAL_LIMIT = 1e-9
@@ -132,6 +134,8 @@ def _solve_partition(n: int, k: int, l: int, exact: bool) -> _Solution:
     basis, gap = orthonormal_partition_basis(n, k, l)
     exact_basis = None
     if exact:
+        import sympy
+
         raw = partition_basis(n, k, l)
         flat = sympy.Matrix(raw.reshape(bell_number(k + l), -1).to(torch.int64).tolist())
         _, pivots = flat.T.rref()
@@ -145,7 +149,11 @@ def _solve_product(
     group: ProductGroup, parts_in: tuple[Rep, ...], parts_out: tuple[Rep, ...], exact: bool, use_cache: bool
 ) -> _Solution:
     basis = torch.ones(1, 1, 1, dtype=torch.float64)
-    exact_basis: list[sympy.Matrix] | None = [sympy.ones(1, 1)] if exact else None
+    exact_basis: list[sympy.Matrix] | None = None
+    if exact:
+        import sympy  # deferred: a 0.8 s import that only the exact route needs
+
+        exact_basis = [sympy.ones(1, 1)]
     routes, gap = [], 0.0
     for factor, part_in, part_out in zip(group.factors, parts_in, parts_out, strict=True):
         solved = _solve(factor, part_in, part_out, exact, use_cache)
@@ -165,6 +173,8 @@ def _solve_generic(group: AnyGroup, rep_in: Rep, rep_out: Rep, exact: bool) -> _
     what = _describe(group, rep_in, rep_out)
     shape = (rep_out.dim, rep_in.dim)
     if exact:
+        from symc.solvers.exact import float_vectors, rational_nullspace
+
         constraints = build_constraints(group, rep_in, rep_out, normalize=False)
         rational = rational_nullspace(constraints, what)
         vectors = float_vectors(rational, constraints.size)
@@ -211,6 +221,8 @@ def _solve_blocks(group: AnyGroup, rep_in: Rep, rep_out: Rep, exact: bool, use_c
                 element[row : row + part_out.dim, column : column + part_in.dim] = solved.basis[index]
                 pieces.append(element)
                 if exact:
+                    import sympy
+
                     rational = sympy.zeros(rep_out.dim, rep_in.dim)
                     rational[row : row + part_out.dim, column : column + part_in.dim] = solved.exact_basis[index]
                     exact_pieces.append(rational)
@@ -230,6 +242,8 @@ def _exact_record(exact_basis: tuple[sympy.Matrix, ...] | None) -> list | None:
 def _exact_from_record(record: list | None, shape: tuple[int, int]) -> tuple[sympy.Matrix, ...] | None:
     if record is None:
         return None
+    import sympy
+
     return tuple(sympy.Matrix(*shape, [sympy.Rational(int(p), int(q)) for p, q in matrix]) for matrix in record)
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sympy
 import torch
+
+if TYPE_CHECKING:
+    import sympy
 
 
 @dataclass(frozen=True)
