@@ -1,12 +1,13 @@
-"""``build_model``: from a ``ModelSpec`` to a ``SymcModel`` taking and returning dicts of named field tensors.
+"""``build_model``: from a ``ModelSpec`` to a module taking and returning dicts of named field tensors.
 
-Only ``method basis`` with ``locality complete``/``global`` is implemented; other methods and localities
-parse and lower, and are refused here with one ``SymcError`` pointing at the spec.
+``METHOD_BUILDERS`` is the one place where a method meets the module that builds it. Methods that parse
+and lower but have no builder yet are refused with one ``SymcError`` pointing at the spec.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
@@ -21,7 +22,6 @@ from symc.backend.summary import ModelSummary, layer_summary
 from symc.errors import SymcError
 from symc.ir import GroupFactor, ModelSpec
 
-SUPPORTED_METHODS = ("basis",)
 PLANNED_METHODS = ("frames", "attributes", "tensor_product", "soft")
 SUPPORTED_LOCALITIES = ("complete", "global")
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -85,9 +85,9 @@ class SymcModel(nn.Module):
         return ModelSummary(self.spec.name, str(self.spec.group), at, layers)
 
 
-def build_model(spec: ModelSpec, backbone: nn.Module | None = None) -> SymcModel:
-    """Compile ``spec`` (``method basis``) into a ``SymcModel``; see the module docstring for what is refused."""
-    _check_supported(spec, backbone)
+def build_basis_model(spec: ModelSpec, backbone: nn.Module | None = None) -> SymcModel:
+    """Compile a ``method basis`` spec into a ``SymcModel`` (stacked equivariant linear layers)."""
+    _check_basis_supported(spec, backbone)
     geometric, permutation = _factors(spec)
     codec = FieldCodec(spec.inputs, spec.outputs, geometric, permutation)
     orders = [f.order for f in spec.inputs + spec.outputs]
@@ -112,15 +112,25 @@ def build_model(spec: ModelSpec, backbone: nn.Module | None = None) -> SymcModel
     return model.to(_dtype(spec))
 
 
-def _check_supported(spec: ModelSpec, backbone: nn.Module | None) -> None:
-    method = spec.method.name
-    if method not in SUPPORTED_METHODS:
-        status = "not supported yet (planned)" if method in PLANNED_METHODS else "not supported"
+METHOD_BUILDERS: dict[str, Callable[[ModelSpec, nn.Module | None], nn.Module]] = {
+    "basis": build_basis_model,
+}
+
+
+def build_model(spec: ModelSpec, backbone: nn.Module | None = None) -> nn.Module:
+    """Compile ``spec`` with the builder of its method; unbuilt methods raise one located ``SymcError``."""
+    builder = METHOD_BUILDERS.get(spec.method.name)
+    if builder is None:
+        status = "not supported yet (planned)" if spec.method.name in PLANNED_METHODS else "not supported"
         raise SymcError(
-            f"method '{method}' is {status}; supported: {', '.join(SUPPORTED_METHODS)}",
+            f"method '{spec.method.name}' is {status}; supported: {', '.join(METHOD_BUILDERS)}",
             location=spec.method.loc,
             hint="use 'method basis' for now",
         )
+    return builder(spec, backbone)
+
+
+def _check_basis_supported(spec: ModelSpec, backbone: nn.Module | None) -> None:
     if spec.locality.kind not in SUPPORTED_LOCALITIES:
         raise SymcError(
             f"locality '{spec.locality.kind}' is not supported yet (planned); "
