@@ -28,6 +28,7 @@ NN_LAYERS = {
     "EquivariantLinear": "symc.backend.linear",
     "GatedNonlinearity": "symc.backend.nonlinear",
     "EquivariantBilinear": "symc.backend.nonlinear",
+    "TensorProduct": "symc.backend.tensor_product",
 }
 
 

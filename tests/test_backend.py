@@ -240,7 +240,6 @@ def test_dtype_mismatch_says_how_to_fix() -> None:
 @pytest.mark.parametrize(
     "case, method",
     [
-        ("e3_points", "frames(backbone = gnn(hidden = 8))"),
         ("e3_points", "attributes"),
         ("so3_vectors", "tensor_product"),
     ],

@@ -53,9 +53,10 @@ def test_check_reports_a_bad_spec_with_its_location_and_exit_2(tmp_path: Path):
 
 
 def test_check_refuses_planned_methods_as_spec_errors():
-    result = runner.invoke(app, ["check", str(SPECS / "planned" / "nbody_frames.sym")])
+    planned = sorted((SPECS / "planned").glob("*.sym"))[0]
+    result = runner.invoke(app, ["check", str(planned)])
     assert result.exit_code == 2
-    assert "frames" in result.output and "not supported yet" in result.output
+    assert "not supported yet" in result.output
 
 
 def test_check_of_a_missing_path_or_empty_directory_is_a_spec_error(tmp_path: Path):

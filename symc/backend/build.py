@@ -12,13 +12,17 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
+from symc.backend.attributes import build_attributes_model
 from symc.backend.bases import BasisProvider
 from symc.backend.fields import FieldCodec
+from symc.backend.frames import build_frames_model
+from symc.backend.graph_model import build_ego_model
 from symc.backend.hidden import DEFAULT_LAYERS, hidden_layout
 from symc.backend.network import BasisNetwork
 from symc.backend.nonlinear import activation
 from symc.backend.permutation import REDUCTIONS
 from symc.backend.summary import ModelSummary, layer_summary
+from symc.backend.tp_model import build_tensor_product_model
 from symc.errors import SymcError
 from symc.ir import GroupFactor, ModelSpec
 
@@ -114,11 +118,22 @@ def build_basis_model(spec: ModelSpec, backbone: nn.Module | None = None) -> Sym
 
 METHOD_BUILDERS: dict[str, Callable[[ModelSpec, nn.Module | None], nn.Module]] = {
     "basis": build_basis_model,
+    "attributes": build_attributes_model,
+    "frames": build_frames_model,
+    "tensor_product": build_tensor_product_model,
+}
+
+
+# Localities that change the whole architecture of ``method basis`` (sub-graph networks on a given graph).
+BASIS_LOCALITY_BUILDERS: dict[str, Callable[[ModelSpec, nn.Module | None], nn.Module]] = {
+    "ego": build_ego_model,
 }
 
 
 def build_model(spec: ModelSpec, backbone: nn.Module | None = None) -> nn.Module:
     """Compile ``spec`` with the builder of its method; unbuilt methods raise one located ``SymcError``."""
+    if spec.method.name == "basis" and spec.locality.kind in BASIS_LOCALITY_BUILDERS:
+        return BASIS_LOCALITY_BUILDERS[spec.locality.kind](spec, backbone)
     builder = METHOD_BUILDERS.get(spec.method.name)
     if builder is None:
         status = "not supported yet (planned)" if spec.method.name in PLANNED_METHODS else "not supported"

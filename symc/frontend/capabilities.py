@@ -37,8 +37,9 @@ CAPABILITIES: dict[str, Capability] = {
         point_output_needs_set=True,
     ),
     "frames": Capability(
-        "SO(d), O(d), SE(d), E(d), T(d) (x S(n)), including piecewise E(d)/SE(d)",
-        families=frozenset({"SO", "O", "SE", "E", "T"}),
+        "SO(d), O(d), SE(d), E(d), T(d), GL+(d), SL(d), Aff+(d) and S(n) alone or as x S(n), "
+        "including piecewise E(d)/SE(d)",
+        families=frozenset({"SO", "O", "SE", "E", "T", "GL+", "SL", "Aff+"}),
         piecewise=True,
     ),
     "attributes": Capability(

@@ -1,0 +1,156 @@
+"""The field contract of ``method attributes``: which channels of which field are positions, orientations,
+frames, scalars or vectors, and the checks on the tensors a user passes in.
+
+A field's representation is a sum of atoms; each atom becomes one ``Slot``:
+
+| atom | kind | channels |
+|---|---|---|
+| `point` | point | d |
+| `orientation` | orientation | d |
+| `frame` | frame | d² (row-major) |
+| `0e`, `T(0)` | scalar | 1 |
+| `1o`, `T(1)` | vector | d |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from symc.errors import SymcError
+from symc.ir import FieldSpec, Irrep, MultipleRep, Orientation, Point, RepExpr, RotationFrame, SumRep, TensorRep
+
+SCALARS = (Irrep(0, 1), TensorRep(0))
+VECTORS = (Irrep(1, -1), TensorRep(1))
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One atom of one field: ``kind`` and its channels ``[offset, offset + width)`` on the field's last axis."""
+
+    field: FieldSpec
+    kind: str
+    offset: int
+    width: int
+
+    def take(self, x: Tensor) -> Tensor:
+        """The slot's channels of a field tensor; frames come back as ``(..., d, d)``."""
+        part = x[..., self.offset : self.offset + self.width]
+        if self.kind == "frame":
+            d = round(self.width**0.5)
+            return part.reshape(*part.shape[:-1], d, d)
+        return part
+
+
+def field_slots(field: FieldSpec, d: int) -> list[Slot]:
+    """The slots of ``field`` in channel order; raises ``SymcError`` on an atom attributes cannot use."""
+    slots, offset = [], 0
+    for atom in _atoms(field.rep):
+        kind, width = _kind(atom, field, d)
+        slots.append(Slot(field, kind, offset, width))
+        offset += width
+    return slots
+
+
+def field_dim(field: FieldSpec, d: int) -> int:
+    return sum(s.width for s in field_slots(field, d))
+
+
+def _atoms(rep: RepExpr) -> Iterator[RepExpr]:
+    if isinstance(rep, SumRep):
+        for term in rep.terms:
+            yield from _atoms(term)
+    elif isinstance(rep, MultipleRep):
+        for _ in range(rep.mult):
+            yield from _atoms(rep.base)
+    else:
+        yield rep
+
+
+def _kind(atom: RepExpr, field: FieldSpec, d: int) -> tuple[str, int]:
+    if atom == Point():
+        return "point", d
+    if atom == Orientation():
+        return "orientation", d
+    if atom == RotationFrame():
+        return "frame", d * d
+    if atom in SCALARS:
+        return "scalar", 1
+    if atom in VECTORS:
+        return "vector", d
+    raise SymcError(
+        f"method attributes cannot use {atom} in field '{field.name}'",
+        location=field.loc,
+        hint="attributes fields are built from point, orientation, frame, scalars (0e, T(0)) and vectors (1o, T(1))",
+    )
+
+
+def validate_inputs(
+    values: dict[str, Tensor], fields: tuple[FieldSpec, ...], d: int, dtype: torch.dtype, device: torch.device
+) -> tuple[bool, int]:
+    """Check names, shapes, dtype and device; return ``(batched, n)``. Shapes: global ``(batch, dim)``,
+    per point ``(batch, n, dim)``; the batch axis may be left out (then for every field)."""
+    if not isinstance(values, dict):
+        raise SymcError(f"model inputs must be a dict of named tensors, got {type(values).__name__}")
+    expected = {f.name for f in fields}
+    if set(values) != expected:
+        raise SymcError(
+            f"inputs {sorted(values)} do not match the model's fields {sorted(expected)}",
+            hint=f"the model takes {', '.join(f.name for f in fields)}",
+        )
+    batched, n = None, None
+    for field in fields:
+        x, dim = values[field.name], field_dim(field, d)
+        if not isinstance(x, Tensor):
+            raise SymcError(f"field '{field.name}' must be a torch.Tensor, got {type(x).__name__}")
+        this_batched = x.dim() == field.order + 2
+        ok_rank = x.dim() in (field.order + 1, field.order + 2) and (batched is None or this_batched == batched)
+        if not ok_rank or x.shape[-1] != dim:
+            shape = "(batch, n, dim)" if field.order else "(batch, dim)"
+            raise SymcError(
+                f"field '{field.name}' should have shape {shape} with dim = {dim}, got {tuple(x.shape)}",
+                location=field.loc,
+                hint="the batch axis may be left out for a single sample",
+            )
+        batched = this_batched
+        if field.order:
+            size = x.shape[-2]
+            if n is not None and size != n:
+                raise SymcError(f"field '{field.name}' has {size} points, other fields have {n}", location=field.loc)
+            n = size
+        if x.dtype != dtype or x.device != device:
+            raise SymcError(
+                f"field '{field.name}' is {x.dtype} on {x.device}, but the model is {dtype} on {device}",
+                hint="convert the inputs, or move the model with model.to(dtype=..., device=...)",
+            )
+        if not bool(torch.isfinite(x).all()):
+            raise SymcError(f"field '{field.name}' contains NaN or inf", location=field.loc)
+    return bool(batched), int(n or 0)
+
+
+def unit_orientations(ori: Tensor, field: FieldSpec) -> Tensor:
+    """Normalise orientations to unit length; a zero orientation has no direction and is an error."""
+    norm = ori.norm(dim=-1, keepdim=True)
+    if bool((norm <= torch.finfo(ori.dtype).eps).any()):
+        raise SymcError(
+            f"field '{field.name}' has a zero orientation, which has no direction",
+            location=field.loc,
+            hint="orientations are unit vectors (they are normalised); drop or repair the point",
+        )
+    return ori / norm
+
+
+def check_frames(frames: Tensor, field: FieldSpec) -> None:
+    """Frames must be orthogonal matrices (``RᵀR = I`` to a dtype-dependent tolerance)."""
+    eye = torch.eye(frames.shape[-1], dtype=frames.dtype, device=frames.device)
+    residual = (frames.transpose(-1, -2) @ frames - eye).abs().amax() if frames.numel() else frames.new_zeros(())
+    tolerance = 1e-6 if frames.dtype == torch.float64 else 1e-3
+    if float(residual) > tolerance:
+        raise SymcError(
+            f"field '{field.name}' holds frames that are not orthogonal (max |RᵀR − I| = {float(residual):.2e})",
+            location=field.loc,
+            hint="frames are rotation matrices with the axes as columns, flattened row-major",
+        )

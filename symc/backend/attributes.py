@@ -1,0 +1,347 @@
+"""``method attributes``: PONITA-style message passing with weights shared over invariant pair attributes.
+
+Every message is ``k(a_ij) ⊙ h_j`` with a kernel k of the complete pair invariant a_ij of the spec's space
+(``symc.solvers.invariants``), so the network sees only invariants and equivariant outputs are rebuilt from
+geometric quantities (r_ij, o_i, R_i, or the grid orientations). Four geometries, chosen from the inputs:
+
+| geometry | when | a_ij | vector read-out | equivariance |
+|---|---|---|---|---|
+| positions | only points | ‖r‖ | Σ_j w_ij r_ij | exact |
+| orientations | a per-point `orientation` input | (o_iᵀr, ‖r⊥‖, o_iᵀo_j) | + w_i o_i | exact |
+| frames | a per-point `frame` input | (R_iᵀr, R_iᵀR_j) | + R_i c_i | exact |
+| grid | `attributes(orientations = N)` | (oᵀr, ‖r⊥‖, ‖r‖) per grid o | (d/N) Σ_o f(o) o | up to quadrature error |
+
+In the grid geometry each point carries a signal on N fixed orientations and each layer is the separable
+convolution of PONITA: spatial (per orientation, depthwise) then over the sphere (a kernel of oᵀo').
+Vector inputs enter as invariants (v_iᵀr, v_jᵀr, v_iᵀv_j, and their coordinates in o_i / R_i), or lifted as
+vᵀo on a grid, and also pass straight to vector outputs with invariant weights (Σ_c α_c(h_i) v_ic).
+
+Cost per layer: O(E·C) (O(E·N·C) + O(n·N²·C) on a grid) for E edges, C channels and n points.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+
+from symc.backend.attribute_fields import Slot, check_frames, field_slots, unit_orientations, validate_inputs
+from symc.backend.nonlinear import activation
+from symc.errors import SymcError
+from symc.ir import ModelSpec
+from symc.solvers.invariants import (
+    distance_invariants,
+    frame_invariants,
+    orientation_invariants,
+    relative_positions,
+    spatial_orientation_invariants,
+)
+from symc.solvers.neighbours import knn_graph, radius_graph
+from symc.solvers.orientation_grids import orientation_grid
+
+DEFAULT_WIDTH = 64
+DEFAULT_LAYERS = 3
+BASIS_WIDTH = 64  # width of the shared embedding of the pair invariants (PONITA's kernel basis)
+LOCALITIES = ("complete", "radius", "knn")
+
+
+def _mlp(width_in: int, width: int, width_out: int, act: type[nn.Module]) -> nn.Sequential:
+    return nn.Sequential(nn.Linear(width_in, width), act(), nn.Linear(width, width_out))
+
+
+class AttributeLayer(nn.Module):
+    """One ConvNeXt-style block: ``h ← h + MLP(LayerNorm(conv(h)))`` with a depthwise pair-invariant conv.
+
+    ``h (n, C)`` or ``(n, N, C)`` on a grid; ``basis (E, K)`` or ``(E, N, K)``; ``grid_cosines (N, N)``.
+    """
+
+    def __init__(self, width: int, basis_width: int, act: type[nn.Module], grid: bool) -> None:
+        super().__init__()
+        self.kernel = nn.Linear(basis_width, width)
+        self.fibre = _mlp(1, basis_width, width, act) if grid else None
+        self.norm = nn.LayerNorm(width)
+        self.update = _mlp(width, 4 * width, width, act)
+
+    def forward(self, h: Tensor, basis: Tensor, edge_index: Tensor, inv_degree: Tensor, grid_cosines: Tensor | None):
+        sender, receiver = edge_index
+        messages = self.kernel(basis) * h[sender]
+        conv = torch.zeros_like(h).index_add_(0, receiver, messages) * inv_degree
+        if self.fibre is not None and grid_cosines is not None:
+            fibre_kernel = self.fibre(grid_cosines.unsqueeze(-1))  # (N, N, C)
+            conv = torch.einsum("pqc,nqc->npc", fibre_kernel, conv) / grid_cosines.shape[0]
+        return h + self.update(self.norm(conv))
+
+
+class AttributesModel(nn.Module):
+    """A compiled ``method attributes`` spec: ``forward({name: tensor}) -> {name: tensor}``.
+
+    Inputs: global ``(batch, dim)``, per point ``(batch, n, dim)`` (or without the batch axis). Points of one
+    sample interact along the spec's locality (complete, radius(r), knn(k)); orientations are normalised.
+    """
+
+    def __init__(self, spec: ModelSpec, d: int) -> None:
+        super().__init__()
+        self.spec, self.d = spec, d
+        self.in_slots = [s for f in spec.inputs for s in field_slots(f, d)]
+        self.out_slots = [s for f in spec.outputs for s in field_slots(f, d)]
+        _check_orders(spec)
+        self.pos_slot = next(s for s in self.in_slots if s.kind == "point" and s.field.order == 1)
+        self.ori_slot = next((s for s in self.in_slots if s.kind == "orientation" and s.field.order == 1), None)
+        self.frame_slot = next((s for s in self.in_slots if s.kind == "frame" and s.field.order == 1), None)
+        self.geometry = self._geometry(spec)
+        self.scalar_slots = [s for s in self.in_slots if s.kind == "scalar"]
+        self.vector_slots = [
+            s
+            for s in self.in_slots
+            if s.kind in ("vector", "point", "orientation")
+            and s.field.order <= 1
+            and s not in (self.pos_slot, self.ori_slot)
+        ]
+        for s in self.in_slots:
+            if s.kind == "frame" and s is not self.frame_slot:
+                raise SymcError("method attributes uses one per-point frame field", location=s.field.loc)
+        arch = spec.architecture
+        if arch.hidden is not None and not isinstance(arch.hidden, int):
+            raise SymcError(
+                "method attributes takes a width as `hidden` (its features are invariant)",
+                location=spec.loc,
+                hint="write e.g. `hidden 64`",
+            )
+        width = arch.hidden if isinstance(arch.hidden, int) else DEFAULT_WIDTH
+        layers = DEFAULT_LAYERS if arch.layers is None else arch.layers
+        self.readout = arch.readout or "sum"
+        if self.readout not in ("sum", "mean"):
+            raise SymcError(
+                f"readout '{self.readout}' is not available for method attributes",
+                location=spec.loc,
+                hint="use sum or mean (max does not commute with vector outputs)",
+            )
+        act = type(activation(None if arch.nonlinearity in (None, "gated", "norm") else arch.nonlinearity))
+        m, self.n_vec_out = len(self.vector_slots), sum(s.kind in ("vector", "point") for s in self.out_slots)
+        self.n_scalar_out = sum(s.kind == "scalar" for s in self.out_slots)
+        node_in, edge_in = self._input_widths(len(self.scalar_slots), m)
+        self.embed = _mlp(node_in, width, width, act)
+        self.edge_basis = nn.Sequential(_mlp(edge_in, BASIS_WIDTH, BASIS_WIDTH, act), act())
+        grid = self.geometry == "grid"
+        self.layers = nn.ModuleList(AttributeLayer(width, BASIS_WIDTH, act, grid) for _ in range(layers))
+        v_out = self.n_vec_out
+        # Heads exist only where the spec has outputs (and inputs) of that kind.
+        self.scalar_head = _mlp(width, width, self.n_scalar_out, act) if self.n_scalar_out else None
+        # Invariant weights of each vector output: on the input vectors, and on o_i / the axes of R_i / f(o).
+        has_vectors = v_out > 0
+        self.mix_head = nn.Linear(width, v_out * m) if has_vectors and m else None
+        own_width = v_out * (d if self.geometry == "frames" else 1)
+        self.own_head = nn.Linear(width, own_width) if has_vectors and self.geometry != "positions" else None
+        self.edge_vector_kernel = nn.Linear(BASIS_WIDTH, width) if has_vectors else None
+        self.edge_vector_head = nn.Linear(width, v_out) if has_vectors else None
+        if grid:
+            self.register_buffer("grid", orientation_grid(d, int(spec.method.get("orientations"))))
+        else:
+            self.grid = None
+        self.cutoff = float(spec.locality.get("r")) if spec.locality.kind == "radius" else None
+        self.k = int(spec.locality.get("k")) if spec.locality.kind == "knn" else None
+
+    def _geometry(self, spec: ModelSpec) -> str:
+        grid_size = spec.method.get("orientations")
+        if grid_size is not None and (self.ori_slot or self.frame_slot):
+            raise SymcError(
+                "orientations come from the data here, so a grid of orientations is not used",
+                location=spec.method.loc,
+                hint="drop `orientations = N`, or drop the orientation/frame input",
+            )
+        if grid_size is not None:
+            if self.d not in (2, 3):
+                raise SymcError(f"orientation grids exist on S^1 and S^2, not in d = {self.d}", spec.method.loc)
+            return "grid"
+        return "frames" if self.frame_slot else "orientations" if self.ori_slot else "positions"
+
+    def _input_widths(self, s: int, m: int) -> tuple[int, int]:
+        """(node invariant width, edge invariant width) for s scalar and m vector input channels."""
+        d = self.d
+        if self.geometry == "grid":
+            return s + m + 1, 2 + 1
+        node = {"positions": s + m, "orientations": s + 2 * m, "frames": s + m * d}[self.geometry] + 1
+        edge = {"positions": 1, "orientations": 3, "frames": d + d * d}[self.geometry] + 3 * m
+        edge += {"positions": 0, "orientations": m, "frames": m * d}[self.geometry]
+        return node, edge
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return next(self.parameters()).dtype
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def forward(self, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
+        batched, n = validate_inputs(inputs, self.spec.inputs, self.d, self.dtype, self.device)
+        values = inputs if batched else {k: v.unsqueeze(0) for k, v in inputs.items()}
+        pos = self.pos_slot.take(values[self.pos_slot.field.name])
+        batch_size = pos.shape[0]
+        flat_pos = pos.reshape(-1, self.d)
+        edges = self._edges(flat_pos, batch_size, n)
+        scalars = torch.stack(
+            [self._per_point(s, values, batch_size, n).squeeze(-1) for s in self.scalar_slots]
+            + [flat_pos.new_ones(batch_size * n)],
+            dim=-1,
+        )
+        vectors = self._vectors(values, flat_pos, batch_size, n)
+        degree = torch.bincount(edges[1], minlength=flat_pos.shape[0]).clamp_min(1).to(flat_pos.dtype)
+        frame = ori = None
+        if self.frame_slot is not None:
+            frame = self._per_point(self.frame_slot, values, batch_size, n)
+            check_frames(frame, self.frame_slot.field)
+        if self.ori_slot is not None:
+            ori = unit_orientations(self._per_point(self.ori_slot, values, batch_size, n), self.ori_slot.field)
+        node, edge, rel = self._invariants(flat_pos, edges, scalars, vectors, ori, frame)
+        basis = self.edge_basis(edge)
+        if self.cutoff is not None:
+            window = 0.5 * (torch.cos(math.pi * rel.norm(dim=-1) / self.cutoff) + 1.0)
+            basis = basis * window.reshape(-1, *([1] * (basis.dim() - 1)))
+        inv_degree = (1.0 / degree).reshape(-1, *([1] * (node.dim() - 1)))
+        h = self.embed(node)
+        cosines = self.grid @ self.grid.T if self.grid is not None else None
+        for layer in self.layers:
+            h = layer(h, basis, edges, inv_degree, cosines)
+        point_scalars, point_vectors = self._read_out(h, basis, edges, rel, inv_degree, vectors, ori, frame)
+        outputs = self._assemble(point_scalars, point_vectors, flat_pos, batch_size, n)
+        return outputs if batched else {k: v.squeeze(0) for k, v in outputs.items()}
+
+    def _edges(self, flat_pos: Tensor, batch_size: int, n: int) -> Tensor:
+        batch = torch.arange(batch_size, device=flat_pos.device).repeat_interleave(n)
+        if self.cutoff is not None:
+            return radius_graph(flat_pos, self.cutoff, batch)
+        if self.k is not None:
+            return knn_graph(flat_pos, self.k, batch)
+        local = (~torch.eye(n, dtype=torch.bool, device=flat_pos.device)).nonzero().T  # (2, n(n−1)): j, i
+        shift = (torch.arange(batch_size, device=flat_pos.device) * n).repeat_interleave(local.shape[1])
+        return local.repeat(1, batch_size) + shift
+
+    def _per_point(self, slot: Slot, values: dict[str, Tensor], batch_size: int, n: int) -> Tensor:
+        """The slot's values for every point, ``(batch·n, width)`` (frames ``(batch·n, d, d)``)."""
+        x = slot.take(values[slot.field.name])
+        if slot.field.order == 0:
+            x = x.unsqueeze(1).expand(batch_size, n, *x.shape[1:])
+        return x.reshape(batch_size * n, *x.shape[2:])
+
+    def _vectors(self, values: dict[str, Tensor], flat_pos: Tensor, batch_size: int, n: int) -> Tensor:
+        """Vector inputs at each point, points taken relative to the point itself: ``(batch·n, m, d)``."""
+        found = []
+        for slot in self.vector_slots:
+            x = self._per_point(slot, values, batch_size, n)
+            if slot.kind == "orientation":
+                x = unit_orientations(x, slot.field)
+            found.append(x - flat_pos if slot.kind == "point" else x)
+        return torch.stack(found, dim=1) if found else flat_pos.new_zeros(flat_pos.shape[0], 0, self.d)
+
+    def _invariants(self, pos, edges, scalars, vectors, ori, frame) -> tuple[Tensor, Tensor, Tensor]:
+        """(node invariants, edge invariants, r_ij); on a grid with an orientation axis N after the first."""
+        sender, receiver = edges
+        rel = relative_positions(pos, edges)
+        if self.geometry == "grid":
+            lifted = torch.einsum("nmd,gd->ngm", vectors, self.grid)
+            node = torch.cat([scalars.unsqueeze(1).expand(-1, self.grid.shape[0], -1), lifted], dim=-1)
+            spatial = spatial_orientation_invariants(rel.unsqueeze(1), self.grid.unsqueeze(0))
+            distance = rel.norm(dim=-1, keepdim=True).unsqueeze(1).expand(-1, self.grid.shape[0], -1)
+            return node, torch.cat([spatial, distance], dim=-1), rel
+        node_parts = [scalars]
+        edge_parts = [
+            torch.einsum("emd,ed->em", vectors[receiver], rel),
+            torch.einsum("emd,ed->em", vectors[sender], rel),
+            (vectors[receiver] * vectors[sender]).sum(-1),
+        ]
+        if self.geometry == "positions":
+            node_parts.append(vectors.norm(dim=-1))
+            edge_parts.insert(0, distance_invariants(pos, edges))
+        elif self.geometry == "orientations":
+            node_parts += [vectors.norm(dim=-1), torch.einsum("nmd,nd->nm", vectors, ori)]
+            edge_parts += [
+                orientation_invariants(pos, ori, edges),
+                torch.einsum("emd,ed->em", vectors[sender], ori[receiver]),
+            ]
+        else:
+            node_parts.append(torch.einsum("nda,nmd->nma", frame, vectors).flatten(1))
+            edge_parts += [
+                frame_invariants(pos, frame, edges),
+                torch.einsum("eda,emd->ema", frame[receiver], vectors[sender]).flatten(1),
+            ]
+        return torch.cat(node_parts, dim=-1), torch.cat(edge_parts, dim=-1), rel
+
+    def _read_out(self, h, basis, edges, rel, inv_degree, vectors, ori, frame) -> tuple[Tensor, Tensor]:
+        """Per point: invariant scalars ``(batch·n, s_out)`` and equivariant vectors ``(batch·n, v_out, d)``."""
+        n_points, v_out, d = h.shape[0], self.n_vec_out, self.d
+        scalars = self.scalar_head(h) if self.scalar_head is not None else h[..., :0]
+        if self.geometry == "grid":
+            scalars = scalars.mean(dim=1)
+        if not v_out:
+            return scalars, h.new_zeros(n_points, 0, d)
+        mix = self.mix_head(h) if self.mix_head is not None else None
+        own = self.own_head(h) if self.own_head is not None else None
+        if self.geometry == "grid":
+            # (d/N) Σ_o f(o) o: a vector read-out of the orientation fibre (o ↦ vᵀo reads back to ≈ v).
+            out = torch.einsum("ngv,gd->nvd", own, self.grid) * (d / self.grid.shape[0])
+            mix = mix.mean(dim=1) if mix is not None else None
+        else:
+            sender, receiver = edges
+            weights = self.edge_vector_head(self.edge_vector_kernel(basis) * h[sender])  # (E, v_out)
+            out = torch.zeros(n_points, v_out, d, dtype=h.dtype, device=h.device)
+            out = out.index_add_(0, receiver, weights.unsqueeze(-1) * rel.unsqueeze(1)) * inv_degree.unsqueeze(-1)
+        if mix is not None:
+            out = out + torch.einsum("nvm,nmd->nvd", mix.reshape(n_points, v_out, -1), vectors)
+        if self.geometry == "orientations":
+            out = out + own.unsqueeze(-1) * ori.unsqueeze(1)
+        elif self.geometry == "frames":
+            out = out + torch.einsum("nab,nvb->nva", frame, own.reshape(n_points, v_out, d))
+        return scalars, out
+
+    def _assemble(self, scalars: Tensor, vectors: Tensor, flat_pos: Tensor, batch_size: int, n: int):
+        """Per-slot output pieces into each output field, global fields reduced over the points."""
+        shape = (batch_size, n)
+        scalars, vectors, pos = scalars.reshape(*shape, -1), vectors.reshape(*shape, -1, self.d), flat_pos
+        pos = pos.reshape(*shape, self.d)
+        outputs: dict[str, list[Tensor]] = {}
+        next_scalar = next_vector = 0
+        for slot in self.out_slots:
+            if slot.kind == "scalar":
+                piece, next_scalar = scalars[..., next_scalar : next_scalar + 1], next_scalar + 1
+            else:
+                piece, next_vector = vectors[..., next_vector, :], next_vector + 1
+            if slot.field.order == 0:
+                piece = piece.sum(dim=1) if self.readout == "sum" else piece.mean(dim=1)
+                if slot.kind == "point":
+                    piece = piece + pos.mean(dim=1)
+            elif slot.kind == "point":
+                piece = piece + pos
+            outputs.setdefault(slot.field.name, []).append(piece)
+        return {name: torch.cat(pieces, dim=-1) for name, pieces in outputs.items()}
+
+
+def _check_orders(spec: ModelSpec) -> None:
+    for field in spec.inputs + spec.outputs:
+        if field.order > 1:
+            raise SymcError(
+                f"method attributes takes global and per-point fields; '{field.name}' is per pair",
+                location=field.loc,
+                hint="pair features are the invariants symc derives; drop the per-pair field",
+            )
+
+
+def build_attributes_model(spec: ModelSpec, backbone: nn.Module | None = None) -> AttributesModel:
+    """Compile a ``method attributes`` spec (capabilities are checked by the frontend) into a model."""
+    if backbone is not None:
+        raise SymcError("method 'attributes' does not take a backbone", location=spec.method.loc)
+    if spec.locality.kind not in LOCALITIES:
+        raise SymcError(
+            f"locality '{spec.locality.kind}' is not supported by method attributes; supported: "
+            f"{', '.join(LOCALITIES)}",
+            location=spec.locality.loc,
+            hint="use complete, radius(r) or knn(k)",
+        )
+    factor = spec.group.geometric_factors[0]
+    model = AttributesModel(spec, int(factor.args[0]))
+    dtype = {"float64": torch.float64, None: torch.float32, "float32": torch.float32}[spec.architecture.dtype]
+    return model.to(dtype)
+
+
+__all__ = ["AttributeLayer", "AttributesModel", "build_attributes_model"]

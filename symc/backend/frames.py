@@ -1,0 +1,322 @@
+"""``method frames``: frame averaging around an unconstrained backbone (Puny et al., ICLR 2022).
+
+``f(x) = 1/|F(x)| Σ_{g ∈ F(x)} g · Φ(g⁻¹ · x)``. Every field moves by ``act_on_field``, so any rep the
+group has (vectors, points, tensors ``T(k,l)``, irreps) is canonicalised and mapped back the same way.
+All frame elements of all samples go through the backbone in ONE batched call: the batch axis of the
+backbone is the flattened list of (sample, frame element) pairs. With an S(n) factor and a backbone that is
+not permutation-equivariant (``mlp``, user modules), sorting frames are composed with the geometric frame.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+from torch import Tensor, nn
+
+from symc.backend.fields import FieldCodec
+from symc.backend.frame_backbones import DEFAULT_DEPTH, DEFAULT_WIDTH, FlatMLP, MessagePassing, PointNet
+from symc.backend.summary import LayerSummary, ModelSummary
+from symc.errors import SymcError
+from symc.groups import act_on_field, group
+from symc.groups.matrix_group import MatrixGroup
+from symc.ir import CallValue, FieldSpec, GroupFactor, Irrep, ModelSpec, Point, TensorRep
+from symc.solvers.frames import ROUTES, Frames, affine_frames, check_points, euclidean_frames
+from symc.solvers.sort_frames import sorting_frames
+
+SUMMARY_N = 10  # set size at which summary() estimates FLOPs
+LOCALITIES = ("complete", "global", "knn", "radius")
+POSITION_REPS = (Point(), TensorRep(1), Irrep(1, -1))
+# family -> (frame kind, minimum points): minimum = what pins the translation and enough axes in 3D.
+FAMILY_FRAMES = {"SO": "rotation", "O": "orthogonal", "SE": "rotation", "E": "orthogonal", "T": "translation",
+                 "GL+": "affine", "SL": "affine", "Aff+": "affine"}  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class FramePlan:
+    """What the wrapper needs from the spec: the geometric group, how to build frames, the position field."""
+
+    factor: GroupFactor | None
+    position: str | None
+    minimum_points: int
+    sort_points: bool
+
+    @property
+    def kind(self) -> str | None:
+        return FAMILY_FRAMES[self.factor.family] if self.factor is not None else None
+
+    def frames(self, positions: Tensor) -> Frames:
+        """Frames of ``positions (batch, n, d)``; the translation-only group gives one element per sample."""
+        family = self.factor.family
+        if family == "T":
+            batch, _, d = positions.shape
+            eye = torch.eye(d, dtype=positions.dtype, device=positions.device).expand(batch, d, d)
+            ones = torch.ones(batch, dtype=torch.bool, device=positions.device)
+            owner = torch.arange(batch, device=positions.device)
+            return Frames(eye.clone(), positions.detach().mean(1), owner, positions.new_ones(batch), ones, 0 * owner)
+        if self.kind == "affine":
+            return affine_frames(positions, translate=family == "Aff+", unimodular=family == "SL")
+        return euclidean_frames(positions, rotations_only=self.kind == "rotation", translate=family in ("SE", "E"))
+
+
+class FrameAveragedModel(nn.Module):
+    """A compiled ``method frames`` spec: ``forward({name: tensor}) -> {name: tensor}`` (field shapes of the
+    contract; an unbatched sample gives unbatched outputs).
+
+    After each call ``last_frames`` holds per sample the route (``pca``/``anchored``/``approximate``), the
+    frame size and whether the average is exactly equivariant (see ``frame_report``). Cost: |F| backbone
+    evaluations batched together, plus O(batch · (n d² + d³)) for the frames.
+    """
+
+    def __init__(self, spec: ModelSpec, plan: FramePlan, codec: FieldCodec, backbone: nn.Module, builtin: bool):
+        super().__init__()
+        self.spec, self.plan, self.codec = spec, plan, codec
+        self.backbone, self.builtin = backbone, builtin
+        self.geometric: MatrixGroup | None = group(plan.factor.name) if plan.factor is not None else None
+        self.last_frames: Frames | None = None
+        self.register_buffer("_anchor", torch.zeros(()), persistent=False)
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self._anchor.dtype
+
+    @property
+    def device(self) -> torch.device:
+        return self._anchor.device
+
+    def forward(self, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
+        batched, _ = self.codec.validate(inputs, self.dtype, self.device)
+        values = inputs if batched else {name: x.unsqueeze(0) for name, x in inputs.items()}
+        for name, x in values.items():
+            if not torch.isfinite(x).all():
+                raise SymcError(f"field '{name}' contains NaN or Inf", hint="frames need finite inputs")
+        outputs = self._average(values)
+        return outputs if batched else {name: y.squeeze(0) for name, y in outputs.items()}
+
+    def _average(self, values: dict[str, Tensor]) -> dict[str, Tensor]:
+        batch = next(iter(values.values())).shape[0]
+        g, g_inv, owner, weight = self._elements(values, batch)
+        canonical = {f.name: self._act(f, g_inv, values[f.name][owner]) for f in self.spec.inputs}
+        order = None
+        if self.plan.sort_points:
+            canonical, order, owner_p, weight_p = self._sort(canonical)
+            g, owner, weight = _select(g, owner_p), owner[owner_p], weight[owner_p] * weight_p
+        raw = self._run_backbone(canonical)
+        result = {}
+        for f in self.spec.outputs:
+            y = raw[f.name]
+            if order is not None and f.order == 1:
+                y = torch.empty_like(y).scatter_(1, order.unsqueeze(-1).expand_as(y), y)
+            y = self._act(f, g, y) * weight.view(-1, *([1] * (y.dim() - 1))).to(y.dtype)
+            result[f.name] = y.new_zeros(batch, *y.shape[1:]).index_add_(0, owner, y)
+        return result
+
+    def _elements(self, values: dict[str, Tensor], batch: int) -> tuple[Tensor | None, Tensor | None, Tensor, Tensor]:
+        """Group elements ``g``, ``g⁻¹`` as ``(total, s, s)`` matrices, the owning sample and the weights."""
+        if self.plan.factor is None:
+            self.last_frames = None
+            owner = torch.arange(batch, device=self.device)
+            return None, None, owner, torch.ones(batch, dtype=self.dtype, device=self.device)
+        positions = values[self.plan.position]
+        check_points(positions, None, self.plan.minimum_points, f"field '{self.plan.position}'")
+        frames = self.plan.frames(positions)
+        self.last_frames = frames
+        inv_linear, inv_origin = frames.inverse_affine()
+        g = _homogeneous(frames.linear, frames.origin, self.geometric)
+        g_inv = _homogeneous(inv_linear, inv_origin, self.geometric)
+        return g, g_inv, frames.owner, frames.weight
+
+    def _act(self, field: FieldSpec, g: Tensor | None, x: Tensor) -> Tensor:
+        return x if g is None else act_on_field(self.geometric, field, g, x)
+
+    def _sort(self, canonical: dict[str, Tensor]) -> tuple[dict[str, Tensor], Tensor, Tensor, Tensor]:
+        per_point = [canonical[f.name] for f in self.spec.inputs if f.order == 1]
+        frames = sorting_frames(torch.cat(per_point, dim=-1))
+        out = {}
+        for f in self.spec.inputs:
+            x = canonical[f.name][frames.owner]
+            if f.order == 1:
+                x = x.gather(1, frames.order.unsqueeze(-1).expand_as(x))
+            out[f.name] = x
+        return out, frames.order, frames.owner, frames.weight
+
+    def _run_backbone(self, canonical: dict[str, Tensor]) -> dict[str, Tensor]:
+        if not self.builtin:
+            raw = self.backbone(canonical)
+            if not isinstance(raw, dict) or any(f.name not in raw for f in self.spec.outputs):
+                raise SymcError(
+                    "the backbone must return a dict with every output field",
+                    location=self.spec.method.loc,
+                    hint=f"return {{{', '.join(repr(f.name) for f in self.spec.outputs)}: tensor}}",
+                )
+            return raw
+        total = next(iter(canonical.values())).shape[0]
+        points = [canonical[f.name] for f in self.spec.inputs if f.order == 1]
+        globals_ = [canonical[f.name] for f in self.spec.inputs if f.order == 0]
+        n = points[0].shape[1] if points else 0
+        point_x = torch.cat(points, -1) if points else canonical_zeros(canonical, total, n)
+        global_x = torch.cat(globals_, -1) if globals_ else canonical_zeros(canonical, total)
+        positions = canonical.get(self.plan.position) if self.plan.position else None
+        per_point, global_y = self.backbone(point_x, global_x, positions)
+        return _split_outputs(self.spec, self.codec, per_point, global_y)
+
+    def summary(self, n: int | None = None) -> ModelSummary:
+        """Parameters and estimated FLOPs per sample at set size ``n`` (default 10), one row per backbone part."""
+        return module_summary(self, self.backbone, n, generic_frame_size(self.plan.factor))
+
+    def frame_report(self) -> dict[str, list]:
+        """Per sample of the last call: ``route``, ``frame_size``, ``exact`` (False: measured error only)."""
+        frames = self.last_frames
+        if frames is None:
+            return {"route": [], "frame_size": [], "exact": []}
+        return {
+            "route": [ROUTES[i] for i in frames.route.tolist()],
+            "frame_size": frames.counts().tolist(),
+            "exact": frames.exact.tolist(),
+        }
+
+
+def generic_frame_size(factor: GroupFactor | None) -> int:
+    """|F| of a generic input: 2^d (O, E), 2^(d-1) (SO, SE, GL+, SL, Aff+), 1 (T, no geometric factor)."""
+    if factor is None or factor.family == "T":
+        return 1
+    d = int(factor.args[0])
+    return 2**d if factor.family in ("O", "E") else 2 ** (d - 1)
+
+
+def module_summary(model: nn.Module, network: nn.Module, n: int | None, frame_size: int) -> ModelSummary:
+    """A ``ModelSummary`` without bases: per child of ``network``, parameters and ~2 · params · n · |F| FLOPs."""
+    at = n if n is not None else SUMMARY_N
+    layers = []
+    for name, child in network.named_children():
+        params = sum(p.numel() for p in child.parameters())
+        layers.append(LayerSummary(name, type(child).__name__, "", (), params, 2 * params * at * frame_size))
+    return ModelSummary(model.spec.name, str(model.spec.group), at, tuple(layers))
+
+
+def canonical_zeros(canonical: dict[str, Tensor], total: int, n: int | None = None) -> Tensor:
+    """An empty feature block ``(total, 0)`` or ``(total, n, 0)`` in the inputs' dtype and device."""
+    ref = next(iter(canonical.values()))
+    shape = (total, 0) if n is None else (total, n, 0)
+    return ref.new_zeros(shape)
+
+
+def _select(g: Tensor | None, index: Tensor) -> Tensor | None:
+    return None if g is None else g[index]
+
+
+def _homogeneous(linear: Tensor, origin: Tensor, geometric: MatrixGroup) -> Tensor:
+    """``(total, s, s)`` group matrices: ``L`` for linear groups, ``[[L, o], [0, 1]]`` for affine ones."""
+    if geometric.matrix_size == linear.shape[-1]:
+        return linear
+    total, d, _ = linear.shape
+    g = torch.zeros(total, d + 1, d + 1, dtype=linear.dtype, device=linear.device)
+    g[:, :d, :d], g[:, :d, d], g[:, d, d] = linear, origin, 1.0
+    return g
+
+
+def _split_outputs(spec: ModelSpec, codec: FieldCodec, per_point: Tensor, global_y: Tensor) -> dict[str, Tensor]:
+    out, p, q = {}, 0, 0
+    for plan in codec.outputs:
+        if plan.order == 1:
+            out[plan.name] = per_point[..., p : p + plan.dim]
+            p += plan.dim
+        else:
+            out[plan.name] = global_y[..., q : q + plan.dim]
+            q += plan.dim
+    return out
+
+
+def build_frames_model(spec: ModelSpec, backbone: nn.Module | None = None) -> FrameAveragedModel:
+    """Compile a ``method frames`` spec (see the module docstring); ``backbone`` is a user module for
+    ``frames(backbone = custom)`` (or any frames spec): it takes and returns dicts of canonical field tensors."""
+    from symc.backend.build import _dtype
+
+    factor = _geometric_factor(spec)
+    codec = FieldCodec(spec.inputs, spec.outputs, factor, spec.group.permutation_factor)
+    call = spec.method.get("backbone", "mlp")
+    name = call.name if isinstance(call, CallValue) else str(call)
+    if factor is not None and factor.piecewise:
+        from symc.backend.piecewise import build_piecewise_model
+
+        return build_piecewise_model(spec, codec, backbone).to(_dtype(spec))
+    position = _position_field(spec, factor)
+    builtin = backbone is None
+    if builtin:
+        if name == "custom":
+            raise SymcError(
+                "frames(backbone = custom) needs the module: symc.build(spec, backbone=module)",
+                location=spec.method.loc,
+            )
+        backbone = _builtin_backbone(spec, codec, name, call)
+    sort_points = spec.group.permutation_factor is not None and (not builtin or name == "mlp")
+    plan = FramePlan(factor, position, _minimum_points(factor), sort_points)
+    return FrameAveragedModel(spec, plan, codec, backbone, builtin).to(_dtype(spec))
+
+
+def _geometric_factor(spec: ModelSpec) -> GroupFactor | None:
+    geometric = spec.group.geometric_factors
+    if len(geometric) > 1:
+        raise SymcError(f"method frames supports one geometric factor, got {spec.group}", location=spec.loc)
+    for f in spec.inputs + spec.outputs:
+        if f.order > 1:
+            raise SymcError(
+                f"method frames takes global and per-point fields; '{f.name}' is per pair",
+                location=f.loc,
+                hint="give pair data as per-point features, or use method basis",
+            )
+    if spec.locality.kind not in LOCALITIES:
+        raise SymcError(
+            f"locality '{spec.locality.kind}' is not supported by method frames; supported: {', '.join(LOCALITIES)}",
+            location=spec.locality.loc,
+        )
+    return geometric[0] if geometric else None
+
+
+def _position_field(spec: ModelSpec, factor: GroupFactor | None) -> str | None:
+    """The per-point input that frames are computed from: the first `point` (or, for linear groups, vector)."""
+    if factor is None:
+        return None
+    for f in spec.inputs:
+        if f.order == 1 and f.rep in POSITION_REPS:
+            return f.name
+    raise SymcError(
+        f"method frames builds {factor} frames from positions, but no input is a per-point point or vector",
+        location=spec.loc,
+        hint="add e.g. `input pos: point per point` (affine groups) or `x: 1o per point`",
+    )
+
+
+def _minimum_points(factor: GroupFactor | None) -> int:
+    """Points a frame needs: d+1 for Aff+(d), d for E/SE(d), GL+/SL(d), one for O/SO(d) and T(d)."""
+    if factor is None:
+        return 0
+    d = int(factor.args[0])
+    return {"Aff+": d + 1, "E": d, "SE": d, "GL+": d, "SL": d}.get(factor.family, 1)
+
+
+def _builtin_backbone(spec: ModelSpec, codec: FieldCodec, name: str, call: object) -> nn.Module:
+    kwargs = call.kwargs if isinstance(call, CallValue) else ()
+    width = int(dict(kwargs).get("hidden", DEFAULT_WIDTH))
+    depth = int(dict(kwargs).get("layers", DEFAULT_DEPTH))
+    point_in = sum(p.dim for p in codec.inputs if p.order == 1)
+    global_in = sum(p.dim for p in codec.inputs if p.order == 0)
+    point_out = sum(p.dim for p in codec.outputs if p.order == 1)
+    global_out = sum(p.dim for p in codec.outputs if p.order == 0)
+    if name == "pointnet":
+        return PointNet(point_in, global_in, point_out, global_out, width, depth)
+    if name == "gnn":
+        loc = spec.locality
+        k, r = loc.get("k"), loc.get("r")
+        return MessagePassing(point_in, global_in, point_out, global_out, width, depth, loc.kind, k, r)
+    n = 0 if not point_in + point_out else codec.fixed_n
+    if n is None:
+        raise SymcError(
+            "backbone mlp flattens the point set, so it needs a fixed size such as S(5)",
+            location=spec.method.loc,
+            hint="write the set size into the group (S(5)), or use pointnet / gnn for any n",
+        )
+    return FlatMLP(n, point_in, global_in, point_out, global_out, width, depth)
+
+
+__all__ = ["FrameAveragedModel", "FramePlan", "build_frames_model"]

@@ -1,0 +1,157 @@
+"""Graph models from a spec: ``locality ego(k)`` (SPEN), plus the whole-graph 2-IGN and message-passing baselines.
+
+``build_ego_model`` compiles ``group S(n)`` specs with ``locality ego(k = ..., edges = <per-pair input>)``; fields
+are channels of ``T(0)`` per node, per pair or global. ``graph_model`` builds any of the three architectures on the
+same inputs for comparisons (benchmarks, expressivity tests). Forward takes the dense field contract (optionally
+with a ``mask``) or an edge index; see ``symc.backend.graphs``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from symc.backend.graphs import GraphBatch, GraphCodec
+from symc.backend.mpnn import MessagePassingNetwork
+from symc.backend.spen import EGO_BUCKETS, SubgraphNetwork
+from symc.errors import SymcError
+from symc.ir import FieldSpec, Irrep, ModelSpec, MultipleRep, RepExpr, SumRep, TensorRep
+from symc.solvers.egonets import ego_subgraphs, whole_graphs
+
+ARCHITECTURES = ("ego", "complete", "mpnn")
+GRAPH_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+DEFAULT_GRAPH_HIDDEN = 32
+DEFAULT_GRAPH_LAYERS = 3
+ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh}
+
+
+class GraphModel(nn.Module):
+    """``forward({name: tensor}) -> {name: tensor}``: a graph network, pointwise readouts and pooling.
+
+    Node outputs are linear maps of the final node states, pair outputs of the final edge states, global outputs
+    of the pooled (``readout``: mean, sum or max over each graph's nodes) node states.
+    """
+
+    def __init__(
+        self,
+        codec: GraphCodec,
+        architecture: str,
+        hops: int,
+        hidden: int,
+        layers: int,
+        readout: str,
+        activation: nn.Module,
+    ) -> None:
+        super().__init__()
+        if architecture not in ARCHITECTURES:
+            raise SymcError(f"unknown graph architecture '{architecture}'", hint=f"use one of {ARCHITECTURES}")
+        self.codec, self.architecture, self.hops, self.readout = codec, architecture, hops, readout
+        node_in, edge_in = codec.width(1) + codec.width(0), codec.width(2)
+        if architecture == "mpnn":
+            self.network: nn.Module = MessagePassingNetwork(node_in, edge_in, hidden, layers, activation)
+        else:
+            buckets = EGO_BUCKETS if architecture == "ego" else 1
+            self.network = SubgraphNetwork(node_in, edge_in, hidden, layers, buckets, architecture == "ego", activation)
+        self.heads = nn.ModuleDict({f.name: nn.Linear(hidden, codec.dims[f.name]) for f in codec.outputs})
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return next(self.parameters()).dtype
+
+    def forward(self, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
+        batch, form = self.codec.read(inputs, self.dtype)
+        batch = _with_globals_on_nodes(batch)
+        if self.architecture == "mpnn":
+            nodes, edges = self.network(batch)
+        else:
+            subgraphs = (
+                ego_subgraphs(batch.graph, self.hops)
+                if self.architecture == "ego"
+                else whole_graphs(batch.graph, batch.batch, batch.num_graphs)
+            )
+            nodes, edges = self.network(batch, subgraphs)
+        by_order: dict[int, dict[str, Tensor]] = {0: {}, 1: {}, 2: {}}
+        pooled = _pool(nodes, batch.batch, batch.num_graphs, self.readout)
+        states = {0: pooled, 1: nodes, 2: edges}
+        for field in self.codec.outputs:
+            by_order[field.order][field.name] = self.heads[field.name](states[field.order])
+        return self.codec.write(batch, form, by_order[1], by_order[2], by_order[0])
+
+
+def _with_globals_on_nodes(batch: GraphBatch) -> GraphBatch:
+    """Global inputs broadcast to every node of their graph (an invariant input is a constant node feature)."""
+    if batch.globals.shape[1] == 0:
+        return batch
+    nodes = torch.cat([batch.nodes, batch.globals[batch.batch]], dim=-1)
+    return GraphBatch(
+        batch.graph, batch.batch, batch.num_graphs, nodes, batch.edges, batch.globals, batch.padded_n, batch.dense_slots
+    )
+
+
+def _pool(nodes: Tensor, graph_of: Tensor, num_graphs: int, how: str) -> Tensor:
+    """Per-graph mean, sum or max of ``nodes (N, C)`` -> ``(num_graphs, C)``; an empty graph pools to zeros."""
+    total = nodes.new_zeros(num_graphs, nodes.shape[1])
+    if how == "max":
+        return total.scatter_reduce(0, graph_of[:, None].expand_as(nodes), nodes, "amax", include_self=False)
+    total.index_add_(0, graph_of, nodes)
+    if how == "sum":
+        return total
+    count = torch.bincount(graph_of, minlength=num_graphs).clamp_min(1)
+    return total / count[:, None].to(total.dtype)
+
+
+def scalar_channels(rep: RepExpr, field: FieldSpec) -> int:
+    """Channels of a field built from scalars (``T(0)``, ``0e``); anything else is refused for graph models."""
+    if (isinstance(rep, TensorRep) and rep.k == rep.l == 0) or rep == Irrep(0, 1):
+        return 1
+    if isinstance(rep, MultipleRep):
+        return rep.mult * scalar_channels(rep.base, field)
+    if isinstance(rep, SumRep):
+        return sum(scalar_channels(t, field) for t in rep.terms)
+    raise SymcError(
+        f"field '{field.name}' is {rep}: graph localities (ego) take channels of scalars per node, pair or graph",
+        field.loc,
+        "write e.g. `4xT(0) per node`; geometric fields need another method",
+    )
+
+
+def graph_model(
+    spec: ModelSpec, architecture: str, *, hops: int = 1, hidden: int | None = None, layers: int | None = None
+) -> GraphModel:
+    """A ``GraphModel`` on ``spec``'s fields with any architecture (``ego`` needs ``hops``)."""
+    permutation = spec.group.permutation_factor
+    if permutation is None or len(spec.group.factors) != 1:
+        raise SymcError(f"graph localities need the group S(n) alone, got {spec.group}", spec.loc, "write `group S(n)`")
+    dims = {f.name: scalar_channels(f.rep, f) for f in spec.inputs + spec.outputs}
+    edges_field = spec.locality.get("edges")
+    codec = GraphCodec(spec.inputs, spec.outputs, dims, None if edges_field is None else str(edges_field))
+    arch = spec.architecture
+    width = hidden or _hidden_width(arch.hidden, spec) or DEFAULT_GRAPH_HIDDEN
+    depth = layers if layers is not None else (arch.layers if arch.layers is not None else DEFAULT_GRAPH_LAYERS)
+    if depth < 1:
+        raise SymcError("graph models need at least one layer", spec.loc, "write e.g. `layers 2`")
+    nonlinearity = arch.nonlinearity or "relu"
+    if nonlinearity not in ACTIVATIONS:
+        raise SymcError(
+            f"nonlinearity '{nonlinearity}' is not available for graph models",
+            spec.loc,
+            f"use one of {', '.join(ACTIVATIONS)} (pointwise maps keep permutation equivariance)",
+        )
+    model = GraphModel(codec, architecture, hops, width, depth, arch.readout or "mean", ACTIVATIONS[nonlinearity]())
+    return model.to(GRAPH_DTYPES[arch.dtype or "float32"])
+
+
+def _hidden_width(hidden: RepExpr | int | None, spec: ModelSpec) -> int | None:
+    if hidden is None or isinstance(hidden, int):
+        return hidden
+    return scalar_channels(hidden, FieldSpec("hidden", hidden, 0, spec.loc))
+
+
+def build_ego_model(spec: ModelSpec, backbone: nn.Module | None = None) -> GraphModel:
+    """Compile a ``locality ego(k)`` spec (method basis) into a SPEN ``GraphModel``."""
+    if backbone is not None:
+        raise SymcError("locality ego does not take a backbone", spec.method.loc)
+    hops = spec.locality.get("k")
+    if not isinstance(hops, int) or hops < 0:
+        raise SymcError(f"ego(k) needs an integer k >= 0, got {hops}", spec.locality.loc, "write e.g. ego(k = 2)")
+    return graph_model(spec, "ego", hops=hops)

@@ -1,0 +1,359 @@
+"""``TensorProduct``: channel-wise O(3) tensor products by Clebsch–Gordan or by the Gaunt product.
+
+``TensorProduct("16x0e+16x1o+16x2e", "16x0e+16x1o+16x2e", "16x0e+16x1o+16x2e", impl="gaunt")`` maps
+``x (..., 144)`` and ``y (..., 144)`` to ``(..., 144)``, channel by channel ("feature interaction"); with
+``irreps2 = "0e+1o+2e"`` (one channel, e.g. the harmonics of an edge vector) the second operand is
+broadcast over the channels ("equivariant convolution"), usually with ``external_weights=True`` and
+per-edge weights from a radial network. Tensors use e3nn's layout (``symc.so3.irreps``).
+
+- ``impl='cg'``: every path allowed by the triangle rule and parity, one learnable weight per path
+  (or per sample with external weights). Dense route: ``(x ⊗ y) @ C``, O(L⁶) per product.
+- ``impl='gaunt'``: the exact product of the two spherical functions, projected on the output degrees:
+  only paths with ``l1+l2+l3`` even (for irreps with parity (−1)^l, as harmonics, those are all the
+  paths parity allows; pseudo-tensor outputs such as the cross product 1o ⊗ 1o → 1e are not produced:
+  add a second ``TensorProduct(impl='cg')`` for them). Path weights are fixed to the Gaunt coefficients;
+  learnable (or external) weights scale each input-1 irrep and each output irrep. Three routes give the
+  same numbers: ``dense`` (Gaunt coefficients in one GEMM), ``grid`` (exact S² quadrature, three GEMMs,
+  O(L⁴)) and ``fft`` (2D Fourier, O(L³)); the cost model of ``symc.backend.tp_cost`` picks one.
+- ``impl='auto'``: Gaunt when it produces every requested output, else CG; then the cheapest route.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+
+from symc.backend.tp_cost import RouteCost, choose, dense_cost, fft_cost, grid_cost
+from symc.backend.tp_paths import (
+    Path,
+    SparseCoupling,
+    Units,
+    check_every_output_reached,
+    coupling_tensor,
+    selection_paths,
+    split_units,
+    unit_dim,
+)
+from symc.errors import SymcError
+from symc.so3.gaunt_fft import fourier_tables, project_torus, torus_values
+from symc.so3.irreps import Irreps
+from symc.so3.sphere_grid import grid_tables
+
+IMPLS = ("gaunt", "cg", "auto")
+GAUNT_ROUTES = ("dense", "grid", "fft")
+OUTER_CHUNK_ELEMENTS = 2**24  # bound on the outer-product intermediate of the dense routes
+
+
+class TensorProduct(nn.Module):
+    """Channel-wise tensor product ``(..., irreps1.dim), (..., irreps2.dim) -> (..., irreps_out.dim)``.
+
+    ``route`` forces a Gaunt route (``dense``/``grid``/``fft``); ``batch_hint`` is the batch size the
+    cost model assumes. ``weight_numel`` is the number of weights per channel; with
+    ``external_weights=True``, ``forward(x, y, weight)`` takes ``weight (..., weight_numel)`` or
+    ``(..., channels, weight_numel)``.
+    """
+
+    def __init__(
+        self,
+        irreps1: Irreps | str,
+        irreps2: Irreps | str,
+        irreps_out: Irreps | str,
+        impl: str = "auto",
+        *,
+        external_weights: bool = False,
+        route: str | None = None,
+        batch_hint: int = 1024,
+    ) -> None:
+        super().__init__()
+        if impl not in IMPLS:
+            raise SymcError(f"unknown tensor-product impl '{impl}'", hint=f"use one of {', '.join(IMPLS)}")
+        if route is not None and route not in GAUNT_ROUTES:
+            raise SymcError(f"unknown Gaunt route '{route}'", hint=f"use one of {', '.join(GAUNT_ROUTES)}")
+        self.irreps1, self.irreps2, self.irreps_out = Irreps(irreps1), Irreps(irreps2), Irreps(irreps_out)
+        self.units = split_units(self.irreps1, self.irreps2, self.irreps_out)
+        self.cg_paths = selection_paths(self.units, even_only=False)
+        gaunt_problem = _gaunt_problem(self.units, self.cg_paths)
+        if impl == "gaunt" and gaunt_problem:
+            raise SymcError(
+                f"impl='gaunt' cannot compute {self.irreps1} ⊗ {self.irreps2} → {self.irreps_out}: {gaunt_problem}",
+                hint="use impl='cg' (or 'auto'), or split off the odd paths into a TensorProduct(impl='cg')",
+            )
+        self.impl = "gaunt" if impl == "gaunt" or (impl == "auto" and not gaunt_problem) else "cg"
+        self.paths = selection_paths(self.units, even_only=True) if self.impl == "gaunt" else self.cg_paths
+        check_every_output_reached(self.units, self.paths, self.impl)
+        self.external_weights = external_weights
+        self.costs = self._costs()
+        self.cost, self.reason = self._choose(route, batch_hint)
+        self.route = self.cost.route
+        self._float_tables: set[str] = set()
+        self._cast_cache: dict[tuple[str, torch.dtype, torch.device], Tensor] = {}
+        self._register_layout()
+        if self.impl == "cg":
+            self._build_cg()
+        else:
+            self._build_gaunt()
+        self.to(torch.get_default_dtype())
+
+    # ---------------------------------------------------------------- construction
+    @property
+    def weight_numel(self) -> int:
+        if self.impl == "cg":
+            return len(self.paths)
+        return len(self.units.unit1) + len(self.units.unit_out)
+
+    def _costs(self) -> list[RouteCost]:
+        u = self.units
+        d1, d2, dout = unit_dim(u.unit1), unit_dim(u.unit2), unit_dim(u.unit_out)
+        l1, l2, lo = (max(ir.l for ir in unit) for unit in (u.unit1, u.unit2, u.unit_out))
+        if self.impl == "cg":
+            return [dense_cost("cg", d1, d2, dout, max(l1, l2, lo))]
+        return [
+            dense_cost("dense", d1, d2, dout, max(l1, l2, lo)),
+            grid_cost(l1, l2, lo, d1, d2, dout, u.shared_second, u.channels),
+            fft_cost(l1, l2, lo, u.shared_second, u.channels),
+        ]
+
+    def _choose(self, route: str | None, batch_hint: int) -> tuple[RouteCost, str]:
+        if self.impl == "cg":
+            return self.costs[0], "Clebsch–Gordan: the only route with per-path weights and odd paths"
+        if route is not None:
+            return next(c for c in self.costs if c.route == route), "route forced by the caller"
+        return choose(self.costs, batch_hint, self.units.channels)
+
+    def _register_layout(self) -> None:
+        """Index maps between e3nn's copy-major layout and the channel-major ``(c, unit)`` layout."""
+        for name, irreps, unit in (
+            ("1", self.irreps1, self.units.unit1),
+            ("2", self.irreps2, self.units.unit2),
+            ("out", self.irreps_out, self.units.unit_out),
+        ):
+            mul = irreps[0].mul
+            starts = [s.start for s in irreps.slices()]
+            order = [
+                starts[b] + copy * ir.dim + i for copy in range(mul) for b, ir in enumerate(unit) for i in range(ir.dim)
+            ]
+            perm = torch.tensor(order)
+            self.register_buffer(f"to_channels_{name}", perm, persistent=False)
+            self.register_buffer(f"from_channels_{name}", torch.argsort(perm), persistent=False)
+        for name, unit in (("1", self.units.unit1), ("out", self.units.unit_out)):
+            owner = [i for i, ir in enumerate(unit) for _ in range(ir.dim)]
+            self.register_buffer(f"irrep_of_{name}", torch.tensor(owner), persistent=False)
+
+    def _build_cg(self) -> None:
+        coupling = coupling_tensor(self.units, self.paths, "cg")
+        rows, dout = unit_dim(self.units.unit1) * unit_dim(self.units.unit2), unit_dim(self.units.unit_out)
+        if self.external_weights:
+            # Per-sample weights cannot be folded into the matrix: keep one column per path component.
+            self._register_table("coupling", coupling.dense(rows, coupling.columns, by_path=True))
+            self.register_buffer("column_path", _column_owner(coupling, "path"), persistent=False)
+            self.register_buffer("column_out", _column_owner(coupling, "out"), persistent=False)
+            return
+        self.weight = nn.Parameter(torch.ones(len(self.paths)))
+        for name in ("row", "out", "path", "value"):
+            self.register_buffer(f"coupling_{name}", getattr(coupling, name), persistent=False)
+        self._float_tables.add("coupling_value")
+        self.coupling_shape = (rows, dout)
+
+    def _build_gaunt(self) -> None:
+        u = self.units
+        if not self.external_weights:
+            self.weight = nn.Parameter(torch.ones(self.weight_numel))
+        l1, l2, lo = (max(ir.l for ir in unit) for unit in (u.unit1, u.unit2, u.unit_out))
+        rows1, rows2, cols = _full_index(u.unit1), _full_index(u.unit2), _full_index(u.unit_out)
+        scale = math.sqrt(4 * math.pi)
+        if self.route == "dense":
+            # All Gaunt coefficients at once from the exact quadrature: G = Σ_p E1[i,p] E2[j,p] project[p,k].
+            evaluate1, evaluate2, project = grid_tables(l1, l2, lo)
+            pairs = (evaluate1[rows1, None, :] * evaluate2[None, rows2, :]).reshape(len(rows1) * len(rows2), -1)
+            self._register_table("coupling", scale * pairs @ project[:, cols])
+            return
+        if self.route == "grid":
+            evaluate1, evaluate2, project = grid_tables(l1, l2, lo)
+            self._register_table("evaluate1", evaluate1[rows1].contiguous())
+            self._register_table("evaluate2", evaluate2[rows2].contiguous())
+            self._register_table("project", (scale * project[:, cols]).contiguous())
+            return
+        tables = fourier_tables(l1, l2, lo)
+        self.grid_size = tables.grid
+        self.register_buffer("gather1", _to_unit_index(tables.gather1, rows1, (l1 + 1) ** 2), persistent=False)
+        self.register_buffer("gather2", _to_unit_index(tables.gather2, rows2, (l2 + 1) ** 2), persistent=False)
+        self._register_table("to_fourier1", tables.to_fourier1)
+        self._register_table("to_fourier2", tables.to_fourier2)
+        self._register_table("from_fourier", scale * tables.from_fourier)
+        self.register_buffer("scatter", tables.scatter[cols], persistent=False)
+
+    def _register_table(self, name: str, table: Tensor) -> None:
+        """A constant float64 table; forward reads it cast to the input dtype (``_table``)."""
+        self.register_buffer(name, table.to(torch.float64), persistent=False)
+        self._float_tables.add(name)
+
+    def _apply(self, fn, recurse: bool = True):
+        # Casting the module must not round the constant tables: keep them float64 on the new device,
+        # so .float() then .double() restores full precision; forward casts them (cached) per dtype.
+        masters = {name: getattr(self, name) for name in getattr(self, "_float_tables", ())}
+        module = super()._apply(fn, recurse)
+        for name, master in masters.items():
+            self._buffers[name] = master.to(self._buffers[name].device)
+        self._cast_cache = {}
+        return module
+
+    def _table(self, name: str, like: Tensor) -> Tensor:
+        key = (name, like.dtype, like.device)
+        if key not in self._cast_cache:
+            self._cast_cache[key] = getattr(self, name).to(dtype=like.dtype, device=like.device)
+        return self._cast_cache[key]
+
+    # ---------------------------------------------------------------- forward
+    def forward(self, x: Tensor, y: Tensor, weight: Tensor | None = None) -> Tensor:
+        """``x (..., irreps1.dim)``, ``y (..., irreps2.dim)`` with equal leading shapes → ``(..., irreps_out.dim)``."""
+        self.irreps1.check_tensor(x, "x")
+        self.irreps2.check_tensor(y, "y")
+        batch = x.shape[:-1]
+        if y.shape[:-1] != batch:
+            raise SymcError(
+                f"x has leading shape {tuple(batch)} but y has {tuple(y.shape[:-1])}",
+                hint="pass operands with the same batch shape (expand y explicitly to broadcast it)",
+            )
+        c = self.units.channels
+        xs = x.reshape(-1, x.shape[-1])[:, self.to_channels_1].reshape(-1, c, unit_dim(self.units.unit1))
+        ys = y.reshape(-1, y.shape[-1])[:, self.to_channels_2].reshape(xs.shape[0], -1, unit_dim(self.units.unit2))
+        w = self._weights(weight, batch, xs.shape[0])
+        out = self._cg(xs, ys, w) if self.impl == "cg" else self._gaunt(xs, ys, w)
+        return out.reshape(xs.shape[0], -1)[:, self.from_channels_out].reshape(*batch, self.irreps_out.dim)
+
+    def _weights(self, weight: Tensor | None, batch: torch.Size, rows: int) -> Tensor:
+        """The weights as ``(rows or 1, channels or 1, weight_numel)``."""
+        if not self.external_weights:
+            if weight is not None:
+                raise SymcError("this TensorProduct has internal weights", hint="build it with external_weights=True")
+            return self.weight.reshape(1, 1, -1)
+        n, c = self.weight_numel, self.units.channels
+        if weight is None or weight.shape not in (torch.Size([*batch, n]), torch.Size([*batch, c, n])):
+            got = None if weight is None else tuple(weight.shape)
+            raise SymcError(
+                f"expected external weights of shape {(*batch, n)} or {(*batch, c, n)}, got {got}",
+                hint=f"weight_numel = {n} per channel ({_weight_meaning(self.impl)})",
+            )
+        return weight.reshape(rows, -1, n)
+
+    def _cg(self, x: Tensor, y: Tensor, w: Tensor) -> Tensor:
+        dout = unit_dim(self.units.unit_out)
+        if not self.external_weights:
+            # Fold the path weights into one coupling matrix (O(nnz) per call), then one GEMM.
+            values = self._table("coupling_value", x) * w.reshape(-1)[self.coupling_path]
+            folded = torch.zeros(self.coupling_shape, dtype=x.dtype, device=x.device)
+            folded = folded.index_put((self.coupling_row, self.coupling_out), values, accumulate=True)
+            return _outer_gemm(x, y, folded)
+        per_path = _outer_gemm(x, y, self._table("coupling", x)) * w[..., self.column_path]
+        return torch.zeros(*per_path.shape[:-1], dout, dtype=x.dtype, device=x.device).index_add(
+            -1, self.column_out, per_path
+        )
+
+    def _gaunt(self, x: Tensor, y: Tensor, w: Tensor) -> Tensor:
+        n1 = len(self.units.unit1)
+        x = x * w[..., :n1][..., self.irrep_of_1]
+        if self.route == "dense":
+            out = _outer_gemm(x, y, self._table("coupling", x))
+        elif self.route == "grid":
+            out = ((x @ self._table("evaluate1", x)) * (y @ self._table("evaluate2", x))) @ self._table("project", x)
+        else:
+            out = self._fourier(x, y)
+        return out * w[..., n1:][..., self.irrep_of_out]
+
+    def _fourier(self, x: Tensor, y: Tensor) -> Tensor:
+        rows, c, grid = x.shape[0], x.shape[1], self.grid_size
+        vx = torus_values(x.reshape(rows * c, -1), self.gather1, self._table("to_fourier1", x), grid)
+        vy = torus_values(y.reshape(rows * y.shape[1], -1), self.gather2, self._table("to_fourier2", x), grid)
+        # A one-channel second operand (edge harmonics) is converted once and broadcast over channels.
+        product = (vx.reshape(rows, c, grid, grid) * vy.reshape(rows, -1, grid, grid)).reshape(rows * c, grid, grid)
+        return project_torus(product, self._table("from_fourier", x), self.scatter).reshape(rows, c, -1)
+
+    # ---------------------------------------------------------------- reporting
+    def lost_paths(self) -> list[str]:
+        """Paths that CG has and this product does not (empty for CG)."""
+        kept = set(self.paths)
+        return [_path_text(self.units, p) for p in self.cg_paths if p not in kept]
+
+    def describe(self) -> str:
+        """Route, why, the paths the choice loses, and the expected float32 error (for ``symc info``)."""
+        lost = self.lost_paths()
+        lines = [
+            f"TensorProduct {self.irreps1} ⊗ {self.irreps2} → {self.irreps_out}",
+            f"  impl {self.impl}, route {self.route}: {self.reason}",
+            f"  paths {len(self.paths)}; weights per channel {self.weight_numel}"
+            + (" (external)" if self.external_weights else ""),
+            "  modelled cost per product: "
+            + ", ".join(f"{c.route} {c.operations:.3g} ops / {c.elements:.3g} floats" for c in self.costs),
+            f"  expected float32 relative error ≈ {self.cost.float32_error:.1e}",
+        ]
+        if self.impl == "gaunt":
+            lines.append("  path weights fixed to Gaunt coefficients; learnable scale per input-1 and output irrep")
+        lines.append("  lost paths vs CG: " + (", ".join(lost) if lost else "none"))
+        return "\n".join(lines)
+
+    def extra_repr(self) -> str:
+        return f"{self.irreps1} x {self.irreps2} -> {self.irreps_out}, impl={self.impl}, route={self.route}"
+
+
+def _outer_gemm(x: Tensor, y: Tensor, coupling: Tensor) -> Tensor:
+    """``Σ_ij x_i y_j C[(i, j), k]`` for ``x (M, c, d1)``, ``y (M, c|1, d2)``, ``C (d1·d2, K)`` → ``(M, c, K)``.
+
+    Chunked over the rows of x so that the outer-product intermediate stays under OUTER_CHUNK_ELEMENTS.
+    """
+    rows, c, d1 = x.shape
+    d2 = y.shape[-1]
+    step = max(1, OUTER_CHUNK_ELEMENTS // max(1, rows * c * d2))
+    parts = []
+    for start in range(0, d1, step):
+        stop = min(d1, start + step)
+        outer = (x[..., start:stop, None] * y[..., None, :]).reshape(rows, c, -1)
+        parts.append(outer @ coupling[start * d2 : stop * d2])
+    return parts[0] if len(parts) == 1 else torch.stack(parts).sum(0)
+
+
+def _column_owner(coupling: SparseCoupling, field: str) -> Tensor:
+    """For each stacked path column, its path (``field='path'``) or its output component (``'out'``)."""
+    owner = torch.zeros(coupling.columns, dtype=torch.long)
+    owner[coupling.column] = getattr(coupling, field)
+    return owner
+
+
+def _gaunt_problem(units: Units, cg_paths: list[Path]) -> str:
+    """Why the Gaunt product cannot compute this product exactly ('' when it can)."""
+    for name, unit in (("irreps1", units.unit1), ("irreps2", units.unit2), ("irreps_out", units.unit_out)):
+        degrees = [ir.l for ir in unit]
+        if len(set(degrees)) != len(degrees):
+            return f"{name} repeats a degree (the Gaunt product acts on one function per channel)"
+    for a in units.unit1:
+        for b in units.unit2:
+            for c in units.unit_out:
+                if abs(a.l - b.l) <= c.l <= a.l + b.l and (a.l + b.l + c.l) % 2 == 0 and a.p * b.p != c.p:
+                    return f"its path {a} ⊗ {b} → {c.l} has parity {a.p * b.p:+d} but the output {c} asks for {c.p:+d}"
+    even = selection_paths(units, even_only=True)
+    reached = {p.i3 for p in even}
+    odd_only = [str(units.unit_out[p.i3]) for p in cg_paths if p.i3 not in reached]
+    if odd_only:
+        return f"outputs {', '.join(sorted(set(odd_only)))} only come from paths with l1+l2+l3 odd"
+    return ""
+
+
+def _full_index(unit: tuple) -> Tensor:
+    """Full-layout index (``l² + l + m``) of each unit-layout component."""
+    return torch.tensor([ir.l * ir.l + i for ir in unit for i in range(ir.dim)])
+
+
+def _to_unit_index(gather: Tensor, rows: Tensor, full_size: int) -> Tensor:
+    """Re-point a full-layout gather at the unit layout; absent components read the zero slot."""
+    lookup = torch.full((full_size + 1,), len(rows), dtype=torch.long)
+    lookup[rows] = torch.arange(len(rows))
+    return lookup[gather]
+
+
+def _weight_meaning(impl: str) -> str:
+    return "one per path" if impl == "cg" else "one per input-1 irrep, then one per output irrep"
+
+
+def _path_text(units: Units, path: Path) -> str:
+    return f"{units.unit1[path.i1]}⊗{units.unit2[path.i2]}→{units.unit_out[path.i3]}"

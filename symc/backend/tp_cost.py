@@ -1,0 +1,79 @@
+"""Cost model of the tensor-product routes, used by ``impl='auto'`` and reported by ``describe()``.
+
+Counts are per product of one sample and one channel (multiply-adds, and float32 elements held for
+backward). The dense routes are one GEMM of the outer product ``x ⊗ y`` with a coupling matrix; the grid
+route is three GEMMs over the exact quadrature grid; the Fourier route is two sparse conversions, three
+real FFTs on an ``N × N`` torus, ``N = 2(L1+L2)+1``, and one sparse conversion back.
+
+``ROUTE_EFFICIENCY`` turns operation counts into time: it is the measured time per counted operation
+relative to the dense GEMM route on CPU (benchmarks/bench_tensor_product.py, one thread, float32, L = 6,
+batch 1024: dense 0.13 µs, grid 0.21 µs, Fourier 1.0 µs per thousand counted operations): GEMMs run near
+peak, the Fourier route's small batched matmuls, complex reshuffles and FFTs at a fraction of it. The
+choice is by the product of both; memory is reported, and a route whose intermediates would exceed
+``MEMORY_LIMIT_BYTES`` for the batch is skipped.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+ROUTE_EFFICIENCY = {"cg": 1.0, "dense": 1.0, "grid": 1.6, "fft": 8.0}
+MEMORY_LIMIT_BYTES = 8 * 2**30
+# Measured max relative float32 error (vs the float64 dense contraction), fitted as a·(L+1)^b per route;
+# see tests/test_gaunt.py for the measurements that bound it.
+FLOAT32_ERROR = {"cg": (6e-8, 1.0), "dense": (6e-8, 1.0), "grid": (1e-7, 1.2), "fft": (2e-7, 1.3)}
+
+
+@dataclass(frozen=True)
+class RouteCost:
+    """Operations and float32 memory per (sample, channel), and the expected float32 relative error."""
+
+    route: str
+    operations: float
+    elements: float
+    float32_error: float
+
+    def time_units(self) -> float:
+        return self.operations * ROUTE_EFFICIENCY[self.route]
+
+
+def dense_cost(route: str, d1: int, d2: int, dout: int, lmax: int) -> RouteCost:
+    """Outer product then GEMM with a ``(d1·d2, dout)`` coupling matrix: O(L⁶) for a full product."""
+    return RouteCost(route, d1 * d2 * (1 + dout), d1 * d2 + dout, _error(route, lmax))
+
+
+def grid_cost(
+    l1: int, l2: int, lout: int, d1: int, d2: int, dout: int, shared_second: bool, channels: int
+) -> RouteCost:
+    """Evaluate both operands on ``P ≈ (L1+L2+Lo)²/2`` points, multiply, project: O(L⁴)."""
+    degree = l1 + l2 + lout
+    points = (degree // 2 + 1) * (degree + 1)
+    second = d2 / channels if shared_second else d2
+    return RouteCost("grid", points * (d1 + second + 1 + dout), 3 * points + dout, _error("grid", max(l1, l2, lout)))
+
+
+def fft_cost(l1: int, l2: int, lout: int, shared_second: bool, channels: int) -> RouteCost:
+    """Sparse conversions O(L³) and real 2D FFTs O(L² log L) on the ``N × N`` torus."""
+    grid = 2 * (l1 + l2) + 1
+    convert1 = (l1 + 1) * 2 * (l1 + 1) * 2 * grid
+    convert2 = (l2 + 1) * 2 * (l2 + 1) * 2 * grid
+    convert_out = (lout + 1) * 2 * grid * 2 * (lout + 1)
+    ffts = (3 if not shared_second else 2 + 1 / channels) * 2.5 * grid * grid * math.log2(grid * grid)
+    second = convert2 / channels if shared_second else convert2
+    operations = convert1 + second + convert_out + ffts
+    return RouteCost("fft", operations, 4 * grid * grid, _error("fft", max(l1, l2, lout)))
+
+
+def _error(route: str, lmax: int) -> float:
+    scale, power = FLOAT32_ERROR[route]
+    return scale * (lmax + 1) ** power
+
+
+def choose(costs: list[RouteCost], batch: int, channels: int) -> tuple[RouteCost, str]:
+    """The cheapest route whose float32 intermediates fit ``MEMORY_LIMIT_BYTES``, and why."""
+    fitting = [c for c in costs if 4 * c.elements * batch * channels <= MEMORY_LIMIT_BYTES] or costs
+    best = min(fitting, key=RouteCost.time_units)
+    others = ", ".join(f"{c.route} {c.time_units() / best.time_units():.2f}x" for c in costs if c is not best)
+    reason = f"lowest modelled time at batch {batch} x {channels} channels"
+    return best, reason + (f" (relative: {others})" if others else "")

@@ -1,0 +1,301 @@
+"""The ``method tensor_product(lmax, impl)`` builder: an equivariant message-passing potential.
+
+Node features are ``c x (0e + 1o + … + lmax)`` (parity (−1)^l, so reflections are handled exactly).
+Each layer sends ``TP(h_j, Y(r_ij), w(|r_ij|))`` along the edges of the locality graph (the convolution
+form of ``TensorProduct``: edge harmonics broadcast over channels, per-edge weights from a radial network
+with a smooth cutoff), sums messages at the receiver, mixes channels per degree with a residual, and gates
+l > 0 by sigmoids of the scalars. Outputs:
+
+- global ``k x 0e`` fields: a per-point MLP on the scalars, summed over points (an energy);
+- a per-point ``1o`` field when a global scalar output exists: ``−∂E/∂pos`` of the first global scalar
+  (forces; equivariant by construction, differentiable twice so forces can be trained);
+- other per-point irreps fields (parity (−1)^l, l ≤ lmax): a per-degree linear readout of the features.
+
+Inputs: one ``point`` per point (positions; only differences are used, so translations are exact) and
+optional per-point irreps with parity (−1)^l and l ≤ lmax (embedded linearly per degree). Locality:
+``radius(r)`` (cutoff r), ``knn(k)`` or ``complete``. Cost per layer O(E · c · TP(lmax)) for E edges.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+
+from symc.backend.tensor_product import TensorProduct
+from symc.errors import SymcError
+from symc.ir import FieldSpec, ModelSpec
+from symc.ir.rep import Point
+from symc.so3 import spherical_harmonics
+from symc.so3.irreps import Irreps
+from symc.solvers.neighbours import knn_graph, radius_graph
+
+DEFAULT_CHANNELS = 8
+DEFAULT_LAYERS = 2
+RADIAL_BASIS = 8
+RADIAL_HIDDEN = 32
+NEIGHBOUR_SCALE = 4.0  # messages are summed, then divided by this typical neighbour count
+LOCALITIES = ("radius", "knn", "complete", "global")
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def build_tensor_product_model(spec: ModelSpec, backbone: nn.Module | None = None) -> nn.Module:
+    """Compile a ``method tensor_product`` spec into a ``TensorProductModel``."""
+    if backbone is not None:
+        raise SymcError("method 'tensor_product' does not take a backbone", location=spec.method.loc)
+    model = TensorProductModel(spec)
+    return model.to(DTYPES.get(spec.architecture.dtype or "float32", torch.float32))
+
+
+def _irreps_of(field: FieldSpec) -> Irreps:
+    try:
+        return Irreps(str(field.rep))
+    except SymcError:
+        raise SymcError(
+            f"field '{field.name}: {field.rep}' is not written as irreps",
+            location=field.loc,
+            hint="method tensor_product reads fields such as 4x0e + 2x1o (and one per-point point input)",
+        ) from None
+
+
+def _check_natural(field: FieldSpec, irreps: Irreps, lmax: int) -> None:
+    for block in irreps:
+        if block.irrep.p != (-1) ** block.irrep.l or block.irrep.l > lmax:
+            raise SymcError(
+                f"field '{field.name}' has irrep {block.irrep}; method tensor_product carries parity (-1)^l "
+                f"irreps up to lmax = {lmax}",
+                location=field.loc,
+                hint="use 0e, 1o, 2e, … up to lmax, or raise lmax",
+            )
+
+
+class TensorProductModel(nn.Module):
+    """``forward({name: tensor}) -> {name: tensor}``; per-point fields ``(batch, n, dim)`` or ``(n, dim)``."""
+
+    def __init__(self, spec: ModelSpec) -> None:
+        super().__init__()
+        self.spec = spec
+        self.lmax = int(spec.method.get("lmax", 2))
+        impl = str(spec.method.get("impl", "auto"))
+        hidden = spec.architecture.hidden
+        self.channels = hidden if isinstance(hidden, int) else DEFAULT_CHANNELS
+        layers = spec.architecture.layers if spec.architecture.layers is not None else DEFAULT_LAYERS
+        self._read_locality(spec)
+        self._read_fields(spec)
+        c, lmax = self.channels, self.lmax
+        self.node_irreps = Irreps([(c, (l, (-1) ** l)) for l in range(lmax + 1)])
+        self.edge_irreps = Irreps.spherical_harmonics(lmax)
+        self.embed_constant = nn.Parameter(torch.randn(c))
+        self.embed = nn.ModuleDict(
+            {
+                str(l): nn.Linear(sum(b.mul for _, b in blocks), c, bias=False)
+                for l, blocks in self._input_blocks_by_degree().items()
+            }
+        )
+        self.layers = nn.ModuleList(
+            [MessageLayer(self.node_irreps, self.edge_irreps, impl, self.cutoff) for _ in range(layers)]
+        )
+        self.energy_head = nn.Sequential(nn.Linear(c, c), nn.SiLU(), nn.Linear(c, max(1, self.energy_dim)))
+        self.readouts = nn.ModuleDict(
+            {f.name: nn.ModuleList([nn.Linear(c, b.mul, bias=False) for b in irreps]) for f, irreps in self.direct}
+        )
+
+    # ---------------------------------------------------------------- spec reading
+    def _read_locality(self, spec: ModelSpec) -> None:
+        kind = spec.locality.kind
+        if kind not in LOCALITIES:
+            raise SymcError(
+                f"locality '{kind}' is not supported by method tensor_product",
+                location=spec.locality.loc,
+                hint="use radius(r), knn(k) or complete",
+            )
+        self.locality = kind
+        self.cutoff = float(spec.locality.get("r", 0.0) or 0.0) if kind == "radius" else None
+        self.k = int(spec.locality.get("k", 8) or 8) if kind == "knn" else None
+
+    def _read_fields(self, spec: ModelSpec) -> None:
+        points = [f for f in spec.inputs if isinstance(f.rep, Point) and f.order == 1]
+        if len(points) != 1:
+            raise SymcError(
+                "method tensor_product needs exactly one per-point 'point' input (the positions)",
+                location=spec.loc,
+                hint="add e.g. 'input pos: point per point' (group E(3) x S(n) or SE(3) x S(n))",
+            )
+        self.position = points[0].name
+        self.features: list[tuple[FieldSpec, Irreps]] = []
+        for f in spec.inputs:
+            if f is points[0]:
+                continue
+            if f.order != 1:
+                raise SymcError(f"input '{f.name}' must be per point", location=f.loc, hint="write 'per point'")
+            irreps = _irreps_of(f)
+            _check_natural(f, irreps, self.lmax)
+            self.features.append((f, irreps))
+        energies = [f for f in spec.outputs if f.order == 0]
+        for f in energies:
+            if any(b.irrep.l != 0 or b.irrep.p != 1 for b in _irreps_of(f)):
+                raise SymcError(
+                    f"global output '{f.name}' must be scalars (k x 0e)", location=f.loc, hint="e.g. energy: 0e global"
+                )
+        self.energies = [(f, _irreps_of(f).dim) for f in energies]
+        self.energy_dim = sum(d for _, d in self.energies)
+        self.forces: list[str] = []
+        self.direct: list[tuple[FieldSpec, Irreps]] = []
+        for f in spec.outputs:
+            if f.order == 0:
+                continue
+            if f.order != 1:
+                raise SymcError(f"output '{f.name}' must be per point or global", location=f.loc)
+            irreps = _irreps_of(f)
+            if energies and str(irreps) == "1x1o":
+                self.forces.append(f.name)
+                continue
+            _check_natural(f, irreps, self.lmax)
+            self.direct.append((f, irreps))
+
+    def _input_blocks_by_degree(self) -> dict[int, list[tuple[str, object]]]:
+        found: dict[int, list[tuple[str, object]]] = {}
+        for f, irreps in self.features:
+            for block in irreps:
+                found.setdefault(block.irrep.l, []).append((f.name, block))
+        return found
+
+    # ---------------------------------------------------------------- forward
+    def forward(self, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
+        pos = inputs.get(self.position)
+        if pos is None or pos.shape[-1] != 3 or pos.dim() not in (2, 3):
+            raise SymcError(
+                f"input '{self.position}' must have shape (batch, n, 3) or (n, 3)",
+                hint=f"got {None if pos is None else tuple(pos.shape)}",
+            )
+        batched = pos.dim() == 3
+        values = inputs if batched else {k: v.unsqueeze(0) for k, v in inputs.items()}
+        for f, irreps in self.features:
+            irreps.check_tensor(values[f.name], f"input '{f.name}'")
+        outputs = self._evaluate(values)
+        return outputs if batched else {k: v.squeeze(0) for k, v in outputs.items()}
+
+    def _evaluate(self, values: dict[str, Tensor]) -> dict[str, Tensor]:
+        pos = values[self.position]
+        batch, n, _ = pos.shape
+        need_forces = bool(self.forces)
+        with torch.enable_grad():
+            leaf = pos if (pos.requires_grad or not need_forces) else pos.detach().requires_grad_()
+            h, per_point = self._features(leaf, values)
+            energy = per_point.reshape(batch, n, -1).sum(1)
+            outputs = self._split_energies(energy)
+            if need_forces:
+                create = torch.is_grad_enabled() and (pos.requires_grad or self.training)
+                (grad,) = torch.autograd.grad(energy[:, 0].sum(), leaf, create_graph=create)
+                for name in self.forces:
+                    outputs[name] = -grad
+        for f, irreps in self.direct:
+            outputs[f.name] = self._read_direct(h, f.name, irreps).reshape(batch, n, -1)
+        return outputs
+
+    def _features(self, pos: Tensor, values: dict[str, Tensor]) -> tuple[dict[int, Tensor], Tensor]:
+        batch, n, _ = pos.shape
+        flat = pos.reshape(batch * n, 3)
+        cloud = torch.arange(batch, device=pos.device).repeat_interleave(n)
+        senders, receivers = self._graph(flat, cloud)
+        vectors = flat[senders] - flat[receivers]
+        h = self._embed(values, batch * n, pos)
+        for layer in self.layers:
+            h = layer(h, vectors, senders, receivers)
+        return h, self.energy_head(h[0][..., 0])
+
+    def _graph(self, flat: Tensor, cloud: Tensor) -> tuple[Tensor, Tensor]:
+        with torch.no_grad():
+            if self.locality == "radius":
+                edges = radius_graph(flat.detach(), self.cutoff, cloud)
+            elif self.locality == "knn":
+                edges = knn_graph(flat.detach(), self.k, cloud)
+            else:
+                same = cloud[:, None] == cloud[None, :]
+                same.fill_diagonal_(False)
+                receivers, senders = same.nonzero(as_tuple=True)
+                edges = torch.stack([senders, receivers])
+        return edges[0], edges[1]
+
+    def _embed(self, values: dict[str, Tensor], nodes: int, like: Tensor) -> dict[int, Tensor]:
+        c = self.channels
+        h = {l: like.new_zeros(nodes, c, 2 * l + 1) for l in range(self.lmax + 1)}
+        h[0] = h[0] + self.embed_constant.to(like.dtype)[None, :, None]
+        for l, blocks in self._input_blocks_by_degree().items():
+            parts = []
+            for name, block in blocks:
+                field_irreps = next(irreps for f, irreps in self.features if f.name == name)
+                index = list(field_irreps).index(block)
+                chunk = values[name].reshape(nodes, -1)[:, field_irreps.slices()[index]]
+                parts.append(chunk.reshape(nodes, block.mul, 2 * l + 1))
+            stacked = torch.cat(parts, dim=1)  # (N, total mul, 2l+1)
+            h[l] = h[l] + torch.einsum("nui,vu->nvi", stacked, self.embed[str(l)].weight)
+        return h
+
+    def _split_energies(self, energy: Tensor) -> dict[str, Tensor]:
+        out, start = {}, 0
+        for f, dim in self.energies:
+            out[f.name] = energy[:, start : start + dim]
+            start += dim
+        return out
+
+    def _read_direct(self, h: dict[int, Tensor], name: str, irreps: Irreps) -> Tensor:
+        parts = []
+        for block, linear in zip(irreps, self.readouts[name], strict=True):
+            mixed = torch.einsum("nci,vc->nvi", h[block.irrep.l], linear.weight)
+            parts.append(mixed.reshape(mixed.shape[0], -1))
+        return torch.cat(parts, dim=-1)
+
+
+class MessageLayer(nn.Module):
+    """One convolution: ``h_i += mix(Σ_j TP(h_j, Y(r_ij), w(|r_ij|)) / NEIGHBOUR_SCALE)``, then a gate."""
+
+    def __init__(self, node_irreps: Irreps, edge_irreps: Irreps, impl: str, cutoff: float | None) -> None:
+        super().__init__()
+        self.lmax = node_irreps.lmax
+        c = node_irreps[0].mul
+        self.channels = c
+        self.cutoff = cutoff
+        self.tp = TensorProduct(node_irreps, edge_irreps, node_irreps, impl, external_weights=True, batch_hint=4096)
+        self.radial = nn.Sequential(
+            nn.Linear(RADIAL_BASIS, RADIAL_HIDDEN), nn.SiLU(), nn.Linear(RADIAL_HIDDEN, c * self.tp.weight_numel)
+        )
+        self.mix = nn.Parameter(torch.randn(self.lmax + 1, c, c) / math.sqrt(c))
+        self.gate = nn.Linear(c, c * self.lmax) if self.lmax > 0 else None
+
+    def forward(self, h: dict[int, Tensor], vectors: Tensor, senders: Tensor, receivers: Tensor) -> dict[int, Tensor]:
+        nodes = h[0].shape[0]
+        length = vectors.norm(dim=-1)
+        harmonics = torch.cat([spherical_harmonics(l, vectors) for l in range(self.lmax + 1)], dim=-1)
+        weights = self.radial(self._radial_basis(length)).reshape(-1, self.channels, self.tp.weight_numel)
+        weights = weights * self._envelope(length)[:, None, None]
+        flat = torch.cat([h[l].reshape(nodes, -1) for l in range(self.lmax + 1)], dim=-1)
+        messages = self.tp(flat[senders], harmonics, weights)
+        summed = flat.new_zeros(nodes, flat.shape[-1]).index_add(0, receivers, messages) / NEIGHBOUR_SCALE
+        out, start = {}, 0
+        for l in range(self.lmax + 1):
+            size = self.channels * (2 * l + 1)
+            block = summed[:, start : start + size].reshape(nodes, self.channels, 2 * l + 1)
+            out[l] = h[l] + torch.einsum("nci,vc->nvi", block, self.mix[l])
+            start += size
+        scalars = out[0][..., 0]
+        gates = torch.sigmoid(self.gate(scalars)).reshape(nodes, self.lmax, self.channels) if self.gate else None
+        gated = {0: torch.nn.functional.silu(out[0])}
+        for l in range(1, self.lmax + 1):
+            gated[l] = out[l] * gates[:, l - 1, :, None]
+        return gated
+
+    def _radial_basis(self, length: Tensor) -> Tensor:
+        """Gaussians on [0, cutoff] (or [0, 4] without a cutoff): ``(E,) -> (E, RADIAL_BASIS)``."""
+        top = self.cutoff or 4.0
+        centres = torch.linspace(0.0, top, RADIAL_BASIS, dtype=length.dtype, device=length.device)
+        width = top / RADIAL_BASIS
+        return torch.exp(-(((length[:, None] - centres) / width) ** 2))
+
+    def _envelope(self, length: Tensor) -> Tensor:
+        """Smooth cutoff ``(1 − (d/r)²)²`` for d < r, so edges entering the radius contribute nothing."""
+        if self.cutoff is None:
+            return torch.ones_like(length)
+        ratio = (length / self.cutoff).clamp(max=1.0)
+        return (1.0 - ratio * ratio) ** 2

@@ -1,0 +1,166 @@
+"""Which (l1, l2 → l3) paths a tensor product has, and their dense coupling tensors.
+
+A tensor product here maps ``c x U1`` and ``c2 x U2`` (c2 = 1 or c) to ``c x Uo``, channel by channel,
+where the "units" ``U1, U2, Uo`` are irreps of multiplicity one each (e.g. ``0e + 1o + 2e``). Unit
+tensors are in the unit layout: the irreps of the unit in order, ``2l+1`` components each.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from symc.errors import SymcError
+from symc.so3.coupling import clebsch_gordan, gaunt
+from symc.so3.irreps import Irrep, Irreps
+
+
+@dataclass(frozen=True)
+class Path:
+    """Irreps ``i1`` of U1 and ``i2`` of U2 coupled into irrep ``i3`` of Uo."""
+
+    i1: int
+    i2: int
+    i3: int
+
+
+@dataclass(frozen=True)
+class Units:
+    """The channel count and the units of a channel-wise tensor product (see the module docstring)."""
+
+    channels: int
+    shared_second: bool  # the second operand has one channel, broadcast over the c channels
+    unit1: tuple[Irrep, ...]
+    unit2: tuple[Irrep, ...]
+    unit_out: tuple[Irrep, ...]
+
+
+def split_units(irreps1: Irreps, irreps2: Irreps, irreps_out: Irreps) -> Units:
+    """Read the channel structure; one ``SymcError`` naming the operand when it is not channel-wise."""
+    channels = _multiplicity(irreps1, "irreps1")
+    second = _multiplicity(irreps2, "irreps2")
+    out = _multiplicity(irreps_out, "irreps_out")
+    if second not in (1, channels):
+        raise SymcError(
+            f"irreps2 = {irreps2} has multiplicity {second}, irreps1 = {irreps1} has {channels}",
+            hint="the second operand has the same channels as the first, or one (broadcast, as for edge harmonics)",
+        )
+    if out != channels:
+        raise SymcError(
+            f"irreps_out = {irreps_out} has multiplicity {out}, but irreps1 = {irreps1} has {channels} channels",
+            hint="the product is channel-wise; mix channels with a separate linear layer",
+        )
+    return Units(
+        channels,
+        second == 1 and channels > 1,
+        tuple(b.irrep for b in irreps1),
+        tuple(b.irrep for b in irreps2),
+        tuple(b.irrep for b in irreps_out),
+    )
+
+
+def _multiplicity(irreps: Irreps, name: str) -> int:
+    muls = {block.mul for block in irreps}
+    if not irreps or len(muls) != 1 or 0 in muls:
+        raise SymcError(
+            f"{name} = {irreps} must list irreps that all have the same non-zero multiplicity",
+            hint="write e.g. 16x0e + 16x1o + 16x2e (one channel count for every degree)",
+        )
+    return muls.pop()
+
+
+def selection_paths(units: Units, even_only: bool) -> list[Path]:
+    """All paths allowed by the triangle rule and parity (and ``l1+l2+l3`` even when ``even_only``)."""
+    paths = []
+    for i1, a in enumerate(units.unit1):
+        for i2, b in enumerate(units.unit2):
+            for i3, c in enumerate(units.unit_out):
+                if abs(a.l - b.l) <= c.l <= a.l + b.l and a.p * b.p == c.p:
+                    if not even_only or (a.l + b.l + c.l) % 2 == 0:
+                        paths.append(Path(i1, i2, i3))
+    return paths
+
+
+def check_every_output_reached(units: Units, paths: list[Path], impl: str) -> None:
+    """Refuse outputs that no path produces (they would be constant zero)."""
+    reached = {p.i3 for p in paths}
+    missing = [str(ir) for i, ir in enumerate(units.unit_out) if i not in reached]
+    if missing:
+        odd = impl == "gaunt"
+        raise SymcError(
+            f"no {impl} path produces output irreps {', '.join(missing)} from "
+            f"{'+'.join(map(str, units.unit1))} ⊗ {'+'.join(map(str, units.unit2))}",
+            hint=(
+                "the Gaunt product only has paths with l1+l2+l3 even; use impl='cg' for the others, or add a "
+                "second TensorProduct(impl='cg') for them and concatenate the outputs (docs/SO3.md)"
+                if odd
+                else "drop those outputs: the triangle rule |l1-l2| ≤ l3 ≤ l1+l2 and parity p1·p2 = p3 exclude them"
+            ),
+        )
+
+
+def offsets(unit: tuple[Irrep, ...]) -> list[int]:
+    out, start = [], 0
+    for irrep in unit:
+        out.append(start)
+        start += irrep.dim
+    return out
+
+
+def unit_dim(unit: tuple[Irrep, ...]) -> int:
+    return sum(irrep.dim for irrep in unit)
+
+
+@dataclass(frozen=True)
+class SparseCoupling:
+    """The non-zero coupling coefficients of every path, float64, as coordinate lists of length nnz.
+
+    Entry ``e`` couples ``x[row // d2] · y[row % d2]`` into output component ``out[e]`` (unit layout)
+    with value ``value[e]``, through path ``path[e]``, whose output columns are stacked in ``column[e]``.
+    """
+
+    row: Tensor
+    out: Tensor
+    path: Tensor
+    column: Tensor
+    value: Tensor
+    columns: int
+
+    def dense(self, rows: int, cols: int, by_path: bool, scale: Tensor | None = None) -> Tensor:
+        """``(rows, cols)`` matrix indexed by (row, column if by_path else out); ``scale`` multiplies per path."""
+        values = self.value if scale is None else self.value.to(scale.dtype) * scale[self.path]
+        target = self.column if by_path else self.out
+        matrix = torch.zeros(rows, cols, dtype=values.dtype, device=values.device)
+        return matrix.index_put((self.row, target), values, accumulate=True)
+
+
+def coupling_tensor(units: Units, paths: list[Path], kind: str) -> SparseCoupling:
+    """Non-zero couplings of every path (exact zeros dropped), O(Σ_paths (2l1+1)(2l2+1)(2l3+1)) to build.
+
+    ``kind = 'cg'``: Clebsch–Gordan scaled by ``sqrt(2l3+1)`` and by ``1/sqrt(#paths into l3)`` (unit-variance
+    outputs for unit-variance inputs); ``kind = 'gaunt'``: ``sqrt(4π) ∫ Y Y Y`` (so 0e · 0e → 0e is the
+    plain product).
+    """
+    o1, o2, oo = offsets(units.unit1), offsets(units.unit2), offsets(units.unit_out)
+    d2 = unit_dim(units.unit2)
+    fan_in = {i3: sum(1 for p in paths if p.i3 == i3) for i3 in range(len(units.unit_out))}
+    parts: list[list[Tensor]] = [[], [], [], [], []]
+    column = 0
+    for index, path in enumerate(paths):
+        a, b, c = units.unit1[path.i1], units.unit2[path.i2], units.unit_out[path.i3]
+        if kind == "cg":
+            block = clebsch_gordan(a.l, b.l, c.l) * math.sqrt(c.dim / fan_in[path.i3])
+        else:
+            block = gaunt(a.l, b.l, c.l) * math.sqrt(4 * math.pi)
+        i, j, k = (block.abs() > 1e-13).nonzero(as_tuple=True)
+        parts[0].append((o1[path.i1] + i) * d2 + o2[path.i2] + j)
+        parts[1].append(oo[path.i3] + k)
+        parts[2].append(torch.full_like(i, index))
+        parts[3].append(column + k)
+        parts[4].append(block[i, j, k])
+        column += c.dim
+    row, out, path_index, columns, value = (torch.cat(p) for p in parts)
+    return SparseCoupling(row, out, path_index, columns, value, column)

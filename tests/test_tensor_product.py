@@ -1,0 +1,154 @@
+"""symc.nn.TensorProduct: O(3) equivariance with parity, double backward, weights, and bad input."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import symc
+from symc.backend.tensor_product import TensorProduct
+from symc.errors import SymcError
+from symc.so3.irreps import Irreps
+
+CASES = [
+    # (irreps1, irreps2, irreps_out, impl, route)
+    ("0e+1o+2e", "0e+1o+2e", "0e+1o+2e+3o+4e", "gaunt", "dense"),
+    ("0e+1o+2e", "0e+1o+2e", "0e+1o+2e+3o+4e", "gaunt", "grid"),
+    ("0e+1o+2e", "0e+1o+2e", "0e+1o+2e+3o+4e", "gaunt", "fft"),
+    ("3x0e+3x1o+3x2e", "0e+1o+2e+3o", "3x0e+3x1o+3x2e", "gaunt", "fft"),  # convolution form
+    ("2x0o+2x1e+2x2o", "2x0e+2x1o", "2x0o+2x1e+2x2o+2x3e", "gaunt", "grid"),  # pseudo-tensors ⊗ tensors
+    ("0e+1o+1e+2e", "1o+2o", "0e+0o+1e+1o+2e+3o+3e", "cg", None),
+    ("2x0e+2x1o", "2x1o", "2x0e+2x1e+2x2e", "cg", None),  # cross product 1o ⊗ 1o → 1e
+]
+
+
+def _random_o3(generator: torch.Generator) -> torch.Tensor:
+    q, r = torch.linalg.qr(torch.randn(3, 3, generator=generator, dtype=torch.float64))
+    q = q * torch.sign(torch.diagonal(r))
+    reflect = torch.randint(0, 2, (), generator=generator).item() == 1
+    return q * torch.sign(torch.linalg.det(q)) * (-1.0 if reflect else 1.0)
+
+
+@pytest.mark.parametrize(("irreps1", "irreps2", "irreps_out", "impl", "route"), CASES)
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1))
+def test_equivariant_under_random_o3_with_reflections(irreps1, irreps2, irreps_out, impl, route, seed) -> None:
+    generator = torch.Generator().manual_seed(seed)
+    tp = TensorProduct(irreps1, irreps2, irreps_out, impl, route=route).double()
+    with torch.no_grad():
+        tp.weight.copy_(torch.randn(tp.weight_numel, generator=generator, dtype=torch.float64))
+    g = _random_o3(generator)
+    r1, r2, ro = (Irreps(i).representation(g) for i in (irreps1, irreps2, irreps_out))
+    x = torch.randn(3, r1.shape[0], generator=generator, dtype=torch.float64)
+    y = torch.randn(3, r2.shape[0], generator=generator, dtype=torch.float64)
+    left = tp(x @ r1.T, y @ r2.T)
+    right = tp(x, y) @ ro.T
+    assert (left - right).abs().max() <= 1e-9 * (1 + right.abs().max())
+
+
+@pytest.mark.parametrize("route", ["dense", "grid", "fft"])
+def test_float32_equivariance_error_is_small(route: str) -> None:
+    tp = TensorProduct("0e+1o+2e+3o+4e", "0e+1o+2e+3o+4e", "0e+1o+2e+3o+4e+5o+6e", "gaunt", route=route)
+    g = _random_o3(torch.Generator().manual_seed(3))
+    r1, ro = Irreps(tp.irreps1).representation(g).float(), Irreps(tp.irreps_out).representation(g).float()
+    x, y = torch.randn(16, 25), torch.randn(16, 25)
+    err = (tp(x @ r1.T, y @ r1.T) - tp(x, y) @ ro.T).abs().max() / tp(x, y).abs().max()
+    assert err < tp.cost.float32_error * 20
+
+
+@pytest.mark.parametrize(("impl", "route"), [("cg", None), ("gaunt", "dense"), ("gaunt", "grid"), ("gaunt", "fft")])
+def test_gradcheck_and_gradgradcheck(impl: str, route: str | None) -> None:
+    tp = TensorProduct("2x0e+2x1o", "0e+1o", "2x0e+2x1o+2x2e", impl, external_weights=True, route=route).double()
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(1, 8, generator=generator, dtype=torch.float64, requires_grad=True)
+    y = torch.randn(1, 4, generator=generator, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(1, 2, tp.weight_numel, generator=generator, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(tp, (x, y, w))
+    assert torch.autograd.gradgradcheck(tp, (x, y, w))
+
+
+def test_forces_from_gaunt_energy_rotate_with_the_input() -> None:
+    """Second derivatives flow: the gradient of an invariant built from Y(r) rotates like a vector."""
+    from symc.so3 import spherical_harmonics
+
+    tp = TensorProduct("0e+1o+2e", "0e+1o+2e", "0e", "gaunt", route="fft").double()
+
+    def energy(r: torch.Tensor) -> torch.Tensor:
+        sh = torch.cat([spherical_harmonics(l, r) for l in range(3)], dim=-1) * r.norm(dim=-1, keepdim=True)
+        return tp(sh, sh).sum()
+
+    r = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    g = _random_o3(torch.Generator().manual_seed(5))
+    force = -torch.autograd.grad(energy(r), r, create_graph=True)[0]
+    rotated = -torch.autograd.grad(energy(r @ g.T), r, create_graph=True)[0]
+    assert torch.allclose(rotated, force, atol=1e-10)  # E(gr) = E(r) ⇒ its r-gradient is unchanged
+    (force.square().sum()).backward()
+    assert r.grad is not None and torch.isfinite(r.grad).all()
+
+
+def test_external_weights_equal_internal_weights_and_broadcast_over_channels() -> None:
+    for impl in ("cg", "gaunt"):
+        internal = TensorProduct("4x0e+4x1o", "0e+1o", "4x0e+4x1o+4x2e", impl).double()
+        external = TensorProduct("4x0e+4x1o", "0e+1o", "4x0e+4x1o+4x2e", impl, external_weights=True).double()
+        with torch.no_grad():
+            internal.weight.copy_(torch.randn(internal.weight_numel, dtype=torch.float64))
+        x, y = torch.randn(2, 3, 16, dtype=torch.float64), torch.randn(2, 3, 4, dtype=torch.float64)
+        w = internal.weight.detach()
+        assert torch.allclose(external(x, y, w.expand(2, 3, -1)), internal(x, y), atol=1e-12)
+        assert torch.allclose(external(x, y, w.expand(2, 3, 4, -1)), internal(x, y), atol=1e-12)
+
+
+def test_channelwise_product_acts_channel_by_channel() -> None:
+    tp = TensorProduct("2x0e+2x1o", "2x0e+2x1o", "2x0e+2x1o", "cg").double()
+    single = TensorProduct("0e+1o", "0e+1o", "0e+1o", "cg").double()
+    x, y = torch.randn(3, 8, dtype=torch.float64), torch.randn(3, 8, dtype=torch.float64)
+    out = tp(x, y)
+    # Channel 1 of the e3nn layout: components [1] of 2x0e and [5:8] of 2x1o.
+    channel = [1, 5, 6, 7]
+    assert torch.allclose(out[:, channel], single(x[:, channel], y[:, channel]), atol=1e-12)
+
+
+def test_auto_prefers_gaunt_and_falls_back_to_cg_for_odd_paths() -> None:
+    assert TensorProduct("0e+1o+2e", "0e+1o+2e", "0e+1o+2e", "auto").impl == "gaunt"
+    fallback = TensorProduct("1o", "1o", "0e+1e", "auto")
+    assert fallback.impl == "cg"
+    assert "lost paths vs CG: none" in fallback.describe()
+    text = TensorProduct("8x0e+8x1o+8x2e+8x3o+8x4e+8x5o+8x6e", "0e+1o+2e+3o+4e+5o+6e", "8x0e+8x1o+8x2e").describe()
+    assert "impl gaunt" in text and "expected float32 relative error" in text
+
+
+def test_symc_nn_exposes_the_layer() -> None:
+    assert symc.nn.TensorProduct is TensorProduct
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("1o", "1o", "1e", "gaunt"), "only come from paths with l1\\+l2\\+l3 odd"),
+        (("1o", "1o", "3o", "cg"), "no cg path produces output irreps 3o"),
+        (("2x0e", "3x0e", "2x0e", "cg"), "irreps2 = 1x3x0e|multiplicity 3"),
+        (("2x0e+1x1o", "0e", "2x0e+2x1o", "cg"), "same non-zero multiplicity"),
+        (("2x0e", "0e", "3x0e", "cg"), "irreps_out = 3x0e has multiplicity 3"),
+        (("0e", "0e", "0e", "fast"), "unknown tensor-product impl"),
+        (("1x1q", "0e", "0e", "cg"), "cannot parse irreps term"),
+        (("0e+0e", "0e", "0e", "gaunt"), "repeats a degree"),
+    ],
+)
+def test_bad_construction_raises_one_symc_error(args: tuple, message: str) -> None:
+    with pytest.raises(SymcError, match=message):
+        TensorProduct(*args)
+
+
+def test_bad_forward_inputs_raise_one_symc_error() -> None:
+    tp = TensorProduct("0e+1o", "0e+1o", "0e+1o", "gaunt")
+    with pytest.raises(SymcError, match="need a last dimension of 4"):
+        tp(torch.zeros(2, 5), torch.zeros(2, 4))
+    with pytest.raises(SymcError, match="leading shape"):
+        tp(torch.zeros(2, 4), torch.zeros(3, 4))
+    with pytest.raises(SymcError, match="internal weights"):
+        tp(torch.zeros(2, 4), torch.zeros(2, 4), torch.zeros(2, 3))
+    ext = TensorProduct("0e+1o", "0e+1o", "0e+1o", "cg", external_weights=True)
+    with pytest.raises(SymcError, match="expected external weights"):
+        ext(torch.zeros(2, 4), torch.zeros(2, 4), torch.zeros(2, 99))
