@@ -1,7 +1,7 @@
 """Frame-averaging overhead: a frame-averaged model vs its bare backbone, in the same run.
 
-For n = 10, 100, 1000 points (batch 8) it times one forward pass of the bare backbone on the raw inputs and
-of the E(3) frame-averaged model (8 frame elements, batched into one backbone call), and reports the
+For n = 10, 100, 1000 points (batch 8; 2 with --quick) it times one forward pass of the bare backbone on
+the raw inputs and of the E(3) frame-averaged model (8 frame elements, batched into one backbone call), and reports the
 ratio. Frame averaging evaluates the backbone on 8x the batch, so the ideal ratio is ≈ 8 (less when the
 backbone does not scale linearly in batch at small sizes). The last column divides by the bare backbone
 run on the same 8x batch, isolating the wrapper's own cost (frames, canonicalising, mapping back); it is
@@ -65,16 +65,16 @@ def measure(backbone: str, n: int, batch: int, repeats: int) -> dict[str, float]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repeats, n up to 1000 still")
+    parser.add_argument("--quick", action="store_true", help="batch 2 and 3 repeats; n still up to 1000")
     parser.add_argument("--out", type=Path, default=None, help="write the markdown table here")
     args = parser.parse_args()
-    repeats = 3 if args.quick else 10
+    repeats, batch = (3, 2) if args.quick else (10, 8)
     rows = ["| backbone | n | bare (ms) | bare on 8x batch (ms) | FA, 8 frames (ms) | frames only (ms) "
             "| FA / bare | FA / bare on 8x batch |",
             "|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for backbone in ("pointnet(hidden = 64, layers = 3)", "gnn(hidden = 64, layers = 3)"):
         for n in (10, 100, 1000):
-            r = measure(backbone, n, batch=8, repeats=repeats)
+            r = measure(backbone, n, batch=batch, repeats=repeats)
             name = backbone.split("(")[0] + (" (knn 16)" if backbone.startswith("gnn") else "")
             rows.append(
                 f"| {name} | {n} | {r['bare_ms']:.2f} | {r['bare8_ms']:.2f} | {r['fa_ms']:.2f} | {r['frames_ms']:.2f} "
@@ -83,7 +83,7 @@ def main() -> None:
             print(rows[-1], flush=True)
     table = "\n".join(rows)
     device = "CPU, " + str(torch.get_num_threads()) + " thread(s)"
-    text = f"## Frame-averaging overhead (E(3), batch 8, float32, {device})\n\n{table}\n"
+    text = f"## Frame-averaging overhead (E(3), batch {batch}, float32, {device})\n\n{table}\n"
     print(text)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -99,7 +99,9 @@ def test_grid_models_are_exactly_permutation_equivariant_and_translation_invaria
     x = random_inputs(spec, 3, n=5, batch=1)
     perm = torch.randperm(5, generator=torch.Generator().manual_seed(1))
     out = model(x)
-    moved = model({"pos": x["pos"][:, perm] + torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64), "z": x["z"][:, perm]})
+    moved = model(
+        {"pos": x["pos"][:, perm] + torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64), "z": x["z"][:, perm]}
+    )
     torch.testing.assert_close(moved["e"], out["e"], rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(moved["f"], out["f"][:, perm], rtol=1e-12, atol=1e-12)
 

@@ -204,3 +204,10 @@ def test_field_action_matches_the_frame_map_back():
     g[:, :3, :3], g[:, :3, 3], g[:, 3, 3] = frames.linear, frames.origin, 1.0
     moved = act_on_field(model.geometric, model.spec.outputs[0], g, c)
     torch.testing.assert_close(moved, c @ frames.linear.transpose(1, 2) + frames.origin[:, None])
+
+
+def test_summary_counts_the_backbone_parameters():
+    _, model = build("E(3) x S(n)", "x: point per point", "y: point per point")
+    summary = model.summary(n=20)
+    assert summary.parameters == sum(p.numel() for p in model.parameters())
+    assert summary.n == 20 and summary.flops > 0

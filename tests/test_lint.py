@@ -47,3 +47,15 @@ def test_points_count_as_vectors():
 def test_lint_checks_basis_models_only():
     assert lint(spec("E(3) x S(n)", "p: point", "q: 1e global", "frames")) == []
     assert lint(spec("S(n)", "h: T(0)", "y: T(0) global")) == []
+
+
+def test_two_vectors_reach_a_pseudovector_only_through_their_cross_product():
+    (warning,) = lint(spec("O(3)", "x: 1o, y: 1o", "w: 1e"))
+    assert "no linear path" in warning.message
+    assert "unreachable" not in warning.message
+    assert (warning.location.line, warning.location.column) == (4, 10)
+
+
+def test_a_point_set_forms_pseudovectors_from_products_of_distinct_points():
+    (warning,) = lint(spec("E(3) x S(n)", "p: point", "q: 1e global"))
+    assert "only products of inputs" in warning.message

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import symc
 from symc.api import with_dtype
+from symc.backend.frame_checks import independent_motion_errors
 from symc.errors import SymcError
 from symc.testing import assert_equivariant
 
@@ -115,3 +116,21 @@ def test_predicted_partition_reports_uncertainty_and_is_exact_for_global_motions
     model({"pos": torch.randn(3, 8, 3, dtype=torch.float64)})
     assert model.last_uncertainty.shape == (3,)
     assert bool(((model.last_uncertainty >= 0) & (model.last_uncertainty <= 0.5)).all())
+
+
+def test_predicted_partition_error_is_measured_against_its_uncertainty(scored):
+    text = (
+        "model P { group piecewise E(3) x S(n)\n input pos: point per point\n output v: 1o per point\n"
+        " method frames(pointnet(hidden = 8), parts = 2)\n dtype float64 }"
+    )
+    predicted = symc.build(symc.parse(text))
+    g = torch.Generator().manual_seed(5)
+    parts = torch.tensor([0] * 6 + [1] * 6)
+    pos = torch.randn(3, 12, 3, generator=g, dtype=torch.float64) + 4.0 * parts[None, :, None]
+    uncertainty, error = independent_motion_errors(predicted, {"pos": pos}, parts)
+    assert uncertainty.shape == error.shape == (3,) and bool(torch.isfinite(error).all())
+    _, labelled = scored
+    part = torch.nn.functional.one_hot(parts, 3).to(torch.float64).expand(3, 12, 3)
+    inputs = {"pos": pos, "normal": torch.randn(3, 12, 3, generator=g, dtype=torch.float64), "part": part}
+    uncertainty, error = independent_motion_errors(labelled, inputs, parts)
+    assert uncertainty.abs().max() == 0 and error.max() < 1e-12

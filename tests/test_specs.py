@@ -19,7 +19,7 @@ from symc.testing import assert_equivariant
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 EXAMPLES = sorted(SPECS.glob("*.sym"))
 PLANNED = sorted((SPECS / "planned").glob("*.sym"))
-PLANNED_FEATURES = ("frames", "attributes", "tensor_product", "soft", "ego", "radius", "knn", "graph")
+PLANNED_FEATURES = ("frames", "attributes", "soft", "ego", "radius", "knn", "graph")
 
 
 def _models(paths: list[Path]) -> list:

@@ -152,3 +152,64 @@ def test_bad_forward_inputs_raise_one_symc_error() -> None:
     ext = TensorProduct("0e+1o", "0e+1o", "0e+1o", "cg", external_weights=True)
     with pytest.raises(SymcError, match="expected external weights"):
         ext(torch.zeros(2, 4), torch.zeros(2, 4), torch.zeros(2, 99))
+
+
+# ---------------------------------------------------------------- the spec-level tensor_product method
+
+LJ_SPEC = """
+model Potential {
+  group E(3) x S(n)
+  input pos: point per point, charge: 0e per point
+  output energy: 0e global, forces: 1o per point
+  locality radius(r = 2.0)
+  method tensor_product(lmax = 2, impl = IMPL)
+  hidden 4
+  layers 1
+}
+"""
+
+
+@pytest.mark.parametrize("impl", ["gaunt", "cg"])
+def test_potential_forces_are_minus_the_energy_gradient_and_rotate(impl: str) -> None:
+    from symc.api import with_dtype
+
+    spec = with_dtype(symc.parse(LJ_SPEC.replace("IMPL", impl)), "float64")
+    model = symc.build(spec)
+    generator = torch.Generator().manual_seed(1)
+    pos = torch.randn(2, 6, 3, generator=generator, dtype=torch.float64)
+    charge = torch.randn(2, 6, 1, generator=generator, dtype=torch.float64)
+    leaf = pos.clone().requires_grad_()
+    out = model({"pos": leaf, "charge": charge})
+    (grad,) = torch.autograd.grad(out["energy"].sum(), leaf)
+    assert torch.allclose(out["forces"], -grad, atol=1e-12)
+    g = _random_o3(generator)
+    moved = model({"pos": pos @ g.T + torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64), "charge": charge})
+    assert torch.allclose(moved["energy"], out["energy"].detach(), atol=1e-10)
+    assert torch.allclose(moved["forces"], out["forces"].detach() @ g.T, atol=1e-10)
+
+
+def test_potential_trains_on_forces_through_the_second_derivative() -> None:
+    model = symc.build(symc.parse(LJ_SPEC.replace("IMPL", "gaunt"))).double()
+    pos = torch.randn(2, 5, 3, dtype=torch.float64, requires_grad=True)
+    out = model({"pos": pos, "charge": torch.ones(2, 5, 1, dtype=torch.float64)})
+    out["forces"].square().sum().backward()
+    grads = [p.grad for p in model.parameters() if p.requires_grad]
+    assert any(g is not None and g.abs().sum() > 0 for g in grads)
+    assert "route" in model.describe() and model.summary().parameters > 0
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (("charge: 0e per point", "charge: 1e per point"), "parity \\(-1\\)\\^l"),
+        (("forces: 1o per point", "forces: 3o per point"), "up to lmax = 2"),
+        (("pos: point per point, ", ""), "exactly one per-point 'point' input"),
+        (("locality radius(r = 2.0)", "locality ego(k = 2)"), "locality 'ego' is not supported"),
+        (("energy: 0e global", "energy: 1o global"), "must be scalars"),
+    ],
+)
+def test_bad_potential_specs_raise_one_located_error(edit: tuple[str, str], message: str) -> None:
+    text = LJ_SPEC.replace("IMPL", "gaunt").replace(*edit)
+    with pytest.raises(SymcError, match=message) as info:
+        symc.build(symc.parse(text))
+    assert info.value.location is not None

@@ -298,8 +298,9 @@ class AttributesModel(nn.Module):
     def _assemble(self, scalars: Tensor, vectors: Tensor, flat_pos: Tensor, batch_size: int, n: int):
         """Per-slot output pieces into each output field, global fields reduced over the points."""
         shape = (batch_size, n)
-        scalars, vectors, pos = scalars.reshape(*shape, -1), vectors.reshape(*shape, -1, self.d), flat_pos
-        pos = pos.reshape(*shape, self.d)
+        scalars = scalars.reshape(*shape, scalars.shape[-1])
+        vectors = vectors.reshape(*shape, vectors.shape[-2], self.d)
+        pos = flat_pos.reshape(*shape, self.d)
         outputs: dict[str, list[Tensor]] = {}
         next_scalar = next_vector = 0
         for slot in self.out_slots:

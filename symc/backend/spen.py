@@ -37,12 +37,19 @@ def size_bucket(size: int, num_buckets: int) -> int:
     return min(max(size - 1, 0).bit_length(), num_buckets - 1)
 
 
+def reduced_blocks(labels: tuple[int, ...], k: int) -> int:
+    """How many blocks of a partition op hold only input positions (each is a sum over one set axis)."""
+    return len(set(labels[:k]) - set(labels[k:]))
+
+
 class SubgraphLayer(nn.Module):
     """All S(m)-equivariant linear maps (nodes, pairs) -> (nodes, pairs), with one weight set per size bucket.
 
-    forward: ``nodes (B, m, node_in)``, ``pairs (B, m, m, pair_in)`` -> ``(B, m, node_out)``, ``(B, m, m, pair_out)``.
-    2 + 5 ops reach the nodes, 5 + 15 the pairs; biases: one per node channel, one on and one off the diagonal
-    per pair channel. Cost ``O(B m^2 C_in (C_in + C_out))``.
+    forward: zero-padded ``nodes (B, m, node_in)``, ``pairs (B, m, m, pair_in)`` and the true ``sizes (B,)`` ->
+    ``(B, m, node_out)``, ``(B, m, m, pair_out)``, exact on the real entries (padded outputs are never read).
+    Reductions are sums divided by the true size per summed axis, so padding changes nothing. 2 + 5 ops reach
+    the nodes, 5 + 15 the pairs; biases: one per node channel, one on and one off the diagonal per pair channel.
+    Cost ``O(B m^2 C_in (C_in + C_out))``.
     """
 
     def __init__(self, node_in: int, pair_in: int, node_out: int, pair_out: int, num_buckets: int) -> None:
@@ -57,29 +64,35 @@ class SubgraphLayer(nn.Module):
         self.node_bias = nn.Parameter(torch.zeros(num_buckets, node_out))
         self.pair_bias = nn.Parameter(torch.zeros(num_buckets, 2, pair_out))  # [off-diagonal, diagonal]
 
-    def forward(self, nodes: Tensor, pairs: Tensor, bucket: int) -> tuple[Tensor, Tensor]:
+    def forward(self, nodes: Tensor, pairs: Tensor, sizes: Tensor, bucket: int) -> tuple[Tensor, Tensor]:
+        count, size = nodes.shape[0], nodes.shape[1]
         inputs = {1: nodes, 2: pairs}
         outputs: dict[int, Tensor] = {1: self.node_bias[bucket], 2: self.pair_bias[bucket, 0]}
+        inverse_size = 1.0 / sizes.to(nodes.dtype)
         for k, l in OP_FAMILIES:
             weight = self.weights[f"{k}to{l}"][bucket]
             if weight.shape[2] == 0:
                 continue
             for labels, w in zip(partition_ops(k, l), weight, strict=True):
-                outputs[l] = outputs[l] + apply_partition_op(inputs[k], labels, k, l, weight=w)
-        size = nodes.shape[1]
+                term = apply_partition_op(inputs[k], labels, k, l, reduction="sum", weight=w)
+                summed_axes = reduced_blocks(labels, k)
+                if summed_axes:
+                    term = term * (inverse_size**summed_axes).reshape(count, *([1] * (l + 1)))
+                outputs[l] = outputs[l] + term
         diagonal = torch.eye(size, dtype=pairs.dtype, device=pairs.device)[:, :, None]
         pair_out = outputs[2] + diagonal * (self.pair_bias[bucket, 1] - self.pair_bias[bucket, 0])
-        node_out = outputs[1].expand(nodes.shape[0], size, -1)
-        return node_out, pair_out.expand(nodes.shape[0], size, size, -1)
+        return outputs[1].expand(count, size, -1), pair_out.expand(count, size, size, -1)
 
 
 @dataclass(frozen=True)
-class SizeGroup:
-    """The sub-graphs of one size, stacked: ``members (B, m)`` global node ids, ``center (B,)`` local centre
-    positions (-1: none); their induced edges as rows into the stack, local (source, target) and edge ids."""
+class BucketGroup:
+    """The sub-graphs of one size bucket, zero-padded to the largest: ``members (B, m)`` global node ids
+    (-1 on padding), ``sizes (B,)``, ``center (B,)`` local centre positions (-1: none); their induced edges as
+    rows into the stack, local (source, target) positions and edge ids."""
 
     bucket: int
     members: Tensor
+    sizes: Tensor
     center: Tensor
     edge_row: Tensor
     edge_source: Tensor
@@ -87,23 +100,35 @@ class SizeGroup:
     edge_id: Tensor
 
 
-def group_by_size(subgraphs: SubgraphBatch, num_buckets: int) -> list[SizeGroup]:
-    """Stack sub-graphs of equal size. O(P + Q) plus one small step per distinct size."""
+def group_by_bucket(subgraphs: SubgraphBatch, num_buckets: int) -> list[BucketGroup]:
+    """Stack the sub-graphs of each size bucket, padded to the bucket's largest size. O(B m) per bucket."""
     sizes = subgraphs.sizes
     starts = torch.cumsum(sizes, 0) - sizes
+    bucket_of = (
+        torch.tensor(
+            [size_bucket(s, num_buckets) for s in range(int(sizes.max(initial=0)) + 1)],
+            dtype=torch.long,
+            device=sizes.device,
+        )[sizes]
+        if sizes.numel()
+        else sizes
+    )
     rank = torch.zeros_like(sizes)
     groups = []
-    for size in torch.unique(sizes).tolist():
-        if size == 0:
-            continue
-        ids = torch.nonzero(sizes == size).squeeze(1)
+    for bucket in torch.unique(bucket_of[sizes > 0]).tolist():
+        ids = torch.nonzero((bucket_of == bucket) & (sizes > 0)).squeeze(1)
         rank[ids] = torch.arange(ids.numel(), device=ids.device)
-        positions = starts[ids][:, None] + torch.arange(size, device=ids.device)
-        chosen = torch.nonzero(sizes[subgraphs.edge_owner] == size).squeeze(1)
+        group_sizes = sizes[ids]
+        offsets = torch.arange(int(group_sizes.max()), device=ids.device)
+        real = offsets < group_sizes[:, None]
+        positions = (starts[ids][:, None] + offsets).clamp_max(max(subgraphs.node.numel() - 1, 0))
+        members = torch.where(real, subgraphs.node[positions], torch.full_like(positions, -1))
+        chosen = torch.nonzero(bucket_of[subgraphs.edge_owner] == bucket).squeeze(1)
         groups.append(
-            SizeGroup(
-                size_bucket(size, num_buckets),
-                subgraphs.node[positions],
+            BucketGroup(
+                bucket,
+                members,
+                group_sizes,
                 subgraphs.center_local[ids],
                 rank[subgraphs.edge_owner[chosen]],
                 subgraphs.edge_source[chosen],
@@ -147,7 +172,7 @@ class SubgraphNetwork(nn.Module):
         )
 
     def forward(self, batch: GraphBatch, subgraphs: SubgraphBatch) -> tuple[Tensor, Tensor]:
-        groups = group_by_size(subgraphs, self.num_buckets)
+        groups = group_by_bucket(subgraphs, self.num_buckets)
         num_nodes, num_edges = batch.nodes.shape[0], batch.edges.shape[0]
         node_count = torch.bincount(subgraphs.node, minlength=num_nodes).clamp_min(1)[:, None]
         edge_count = torch.bincount(subgraphs.edge_id, minlength=num_edges).clamp_min(1)[:, None]
@@ -159,15 +184,16 @@ class SubgraphNetwork(nn.Module):
         return nodes, edges
 
     def _update(
-        self, layer: SubgraphLayer, groups: list[SizeGroup], nodes: Tensor, edges: Tensor
+        self, layer: SubgraphLayer, groups: list[BucketGroup], nodes: Tensor, edges: Tensor
     ) -> tuple[Tensor, Tensor]:
-        """Per size group: gather into dense sub-graph tensors, apply the layer, scatter-add back."""
+        """Per bucket: gather into zero-padded sub-graph tensors, apply the layer, scatter-add the real entries."""
         width = layer.node_bias.shape[1]
         node_sum = nodes.new_zeros(nodes.shape[0], width)
         edge_sum = edges.new_zeros(edges.shape[0], width)
         for group in groups:
             count, size = group.members.shape
-            x_nodes = nodes[group.members]
+            real = group.members >= 0
+            x_nodes = nodes[group.members.clamp_min(0)] * real[:, :, None].to(nodes.dtype)
             if self.mark_centers:
                 marker = x_nodes.new_zeros(count, size, 1)
                 has_center = torch.nonzero(group.center >= 0).squeeze(1)
@@ -176,7 +202,7 @@ class SubgraphNetwork(nn.Module):
             x_pairs = edges.new_zeros(count, size, size, edges.shape[1] + 1)
             where = (group.edge_row, group.edge_source, group.edge_target)
             x_pairs[where] = torch.cat([edges[group.edge_id], edges.new_ones(group.edge_id.numel(), 1)], dim=-1)
-            y_nodes, y_pairs = layer(x_nodes, x_pairs, group.bucket)
-            node_sum.index_add_(0, group.members.reshape(-1), y_nodes.reshape(count * size, width))
+            y_nodes, y_pairs = layer(x_nodes, x_pairs, group.sizes, group.bucket)
+            node_sum.index_add_(0, group.members[real], y_nodes[real])
             edge_sum.index_add_(0, group.edge_id, y_pairs[where])
         return node_sum, edge_sum

@@ -217,11 +217,13 @@ class TensorProduct(nn.Module):
                 hint="pass operands with the same batch shape (expand y explicitly to broadcast it)",
             )
         c = self.units.channels
-        xs = x.reshape(-1, x.shape[-1])[:, self.to_channels_1].reshape(-1, c, unit_dim(self.units.unit1))
-        ys = y.reshape(-1, y.shape[-1])[:, self.to_channels_2].reshape(xs.shape[0], -1, unit_dim(self.units.unit2))
+        xs = _permute(x.reshape(-1, x.shape[-1]), self.to_channels_1, c).reshape(-1, c, unit_dim(self.units.unit1))
+        ys = _permute(y.reshape(-1, y.shape[-1]), self.to_channels_2, c).reshape(
+            xs.shape[0], -1, unit_dim(self.units.unit2)
+        )
         w = self._weights(weight, batch, xs.shape[0])
         out = self._cg(xs, ys, w) if self.impl == "cg" else self._gaunt(xs, ys, w)
-        return out.reshape(xs.shape[0], -1)[:, self.from_channels_out].reshape(*batch, self.irreps_out.dim)
+        return _permute(out.reshape(xs.shape[0], -1), self.from_channels_out, c).reshape(*batch, self.irreps_out.dim)
 
     def _weights(self, weight: Tensor | None, batch: torch.Size, rows: int) -> Tensor:
         """The weights as ``(rows or 1, channels or 1, weight_numel)``."""
@@ -295,6 +297,11 @@ class TensorProduct(nn.Module):
 
     def extra_repr(self) -> str:
         return f"{self.irreps1} x {self.irreps2} -> {self.irreps_out}, impl={self.impl}, route={self.route}"
+
+
+def _permute(x: Tensor, index: Tensor, channels: int) -> Tensor:
+    """Reorder the last axis; with one channel both layouts coincide, so skip the copy."""
+    return x if channels == 1 else x[:, index]
 
 
 def _outer_gemm(x: Tensor, y: Tensor, coupling: Tensor) -> Tensor:

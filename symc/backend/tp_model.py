@@ -23,6 +23,7 @@ import math
 import torch
 from torch import Tensor, nn
 
+from symc.backend.summary import LayerSummary, ModelSummary
 from symc.backend.tensor_product import TensorProduct
 from symc.errors import SymcError
 from symc.ir import FieldSpec, ModelSpec
@@ -37,6 +38,7 @@ RADIAL_BASIS = 8
 RADIAL_HIDDEN = 32
 NEIGHBOUR_SCALE = 4.0  # messages are summed, then divided by this typical neighbour count
 LOCALITIES = ("radius", "knn", "complete", "global")
+SUMMARY_N = 10  # set size at which summary() estimates FLOPs
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
@@ -160,6 +162,35 @@ class TensorProductModel(nn.Module):
             for block in irreps:
                 found.setdefault(block.irrep.l, []).append((f.name, block))
         return found
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.embed_constant.dtype
+
+    @property
+    def device(self) -> torch.device:
+        return self.embed_constant.device
+
+    def summary(self, n: int | None = None) -> ModelSummary:
+        """Per message layer: its tensor product, route, parameters and FLOPs per sample at ``n`` points.
+
+        FLOPs assume every pair is an edge (an upper bound for radius/knn graphs): 2 · n(n−1) · c · ops.
+        """
+        at = n if n is not None else SUMMARY_N
+        rows = []
+        for i, layer in enumerate(self.layers):
+            tp = layer.tp
+            params = sum(p.numel() for p in layer.parameters())
+            flops = int(2 * at * (at - 1) * tp.units.channels * tp.cost.operations)
+            head = f"{tp.irreps1} ⊗ {tp.irreps2}"
+            rows.append(LayerSummary(f"layer {i}", head, f"{tp.irreps_out} by {tp.impl}/{tp.route}", (), params, flops))
+        heads = sum(p.numel() for p in self.parameters()) - sum(r.parameters for r in rows)
+        rows.append(LayerSummary("embedding and readouts", "", "", (), heads, 2 * heads * at))
+        return ModelSummary(self.spec.name, str(self.spec.group), at, tuple(rows))
+
+    def describe(self) -> str:
+        """Each layer's ``TensorProduct.describe()``: route, why, lost paths, expected float32 error."""
+        return "\n".join(f"layer {i}: {layer.tp.describe()}" for i, layer in enumerate(self.layers))
 
     # ---------------------------------------------------------------- forward
     def forward(self, inputs: dict[str, Tensor]) -> dict[str, Tensor]:

@@ -177,7 +177,7 @@ def _oriented(
     exact = torch.ones(batch, dtype=torch.bool)
     route = torch.zeros(batch, dtype=torch.long)
     flipped = evecs.unsqueeze(1) * signs[None, :, None, :]  # (batch, 2^d, d, d): columns times signs
-    keep = torch.linalg.det(flipped) > 0 if rotations_only else torch.ones(flipped.shape[:2], dtype=torch.bool)
+    keep = torch.linalg.det(flipped) > 0 if rotations_only else flipped.new_ones(flipped.shape[:2], dtype=torch.bool)
     if bool(simple.all()):  # the common case, without a Python loop over samples
         per_sample = int(keep[0].sum())
         owner = torch.arange(batch, device=centred.device).repeat_interleave(per_sample)

@@ -47,10 +47,12 @@ class MDSEmbedding:
     def report(self) -> str:
         """One line per cloud whose embedding is not unique."""
         lines = []
-        for b in range(self.coords.shape[0]):
-            if self.degenerate[b]:
-                lines.append(f"cloud {b}: repeated eigenvalue (relative gap {float(self.min_gap[b]):.1e})")
-            for axis in self.ambiguous_sign[b].nonzero().flatten().tolist():
+        degenerate, gaps = self.degenerate.reshape(-1), self.min_gap.reshape(-1)
+        ambiguous = self.ambiguous_sign.reshape(degenerate.shape[0], -1)
+        for b in range(degenerate.shape[0]):
+            if degenerate[b]:
+                lines.append(f"cloud {b}: repeated eigenvalue (relative gap {float(gaps[b]):.1e})")
+            for axis in ambiguous[b].nonzero().flatten().tolist():
                 lines.append(f"cloud {b}: axis {axis} has no preferred sign (third moment ≈ 0)")
         return "\n".join(lines) or "every embedding is unique"
 
@@ -75,7 +77,7 @@ def mds_embedding(
         raise SymcError("positions contain NaN or inf", hint="drop or repair the points first")
     single = pos.dim() == 2
     x = pos.unsqueeze(0) if single else pos
-    batch, n, d = x.shape
+    n, d = x.shape[1:]
     k = d if dim is None else dim
     if k < 1 or n < 1:
         raise SymcError(f"MDS needs at least one point and dim ≥ 1, got n = {n}, dim = {k}")
