@@ -168,7 +168,7 @@ def lj_task(quick: bool) -> list[str]:
             continue
         seconds = train(model.train(), _shuffled((x[:train_n], e[:train_n], f[:train_n]), 16, 0), loss_of, epochs)
         model.eval()
-        e_hat, f_hat = predict(model, x[train_n:])
+        e_hat, f_hat = (t.detach() for t in predict(model, x[train_n:]))
         e_mae = float((e_hat - e[train_n:]).abs().mean())
         f_mae = float((f_hat - f[train_n:]).abs().mean())
         params = sum(p.numel() for p in model.parameters())

@@ -28,6 +28,8 @@ NN_LAYERS = {
     "EquivariantLinear": "symc.backend.linear",
     "GatedNonlinearity": "symc.backend.nonlinear",
     "EquivariantBilinear": "symc.backend.nonlinear",
+    "SubgraphLayer": "symc.backend.spen",
+    "GraphModel": "symc.backend.graph_model",
     "TensorProduct": "symc.backend.tensor_product",
 }
 

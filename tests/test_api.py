@@ -31,13 +31,13 @@ def test_public_names_exist():
         assert hasattr(symc, name), name
     assert callable(symc.testing.assert_equivariant)
     assert callable(symc.so3.wigner_D)
-    for layer in ("SymcModel", "EquivariantLinear", "GatedNonlinearity", "EquivariantBilinear"):
+    for layer in ("SymcModel", "EquivariantLinear", "GatedNonlinearity", "EquivariantBilinear", "TensorProduct"):
         assert issubclass(getattr(symc.nn, layer), torch.nn.Module), layer
     import symc.nn as namespace
 
     assert namespace is symc.nn
     with pytest.raises(AttributeError):
-        symc.nn.TensorProduct  # noqa: B018 - planned for a later issue, so absent, not stubbed
+        symc.nn.NoSuchLayer  # noqa: B018
     with pytest.raises(AttributeError):
         symc.no_such_thing  # noqa: B018
 

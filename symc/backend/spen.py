@@ -2,17 +2,19 @@
 
 Each layer runs a 2-IGN update (Maron et al.: every S(m)-equivariant linear map between node features
 ``(m, C)`` and pair features ``(m, m, C)``, applied in closed form by ``apply_partition_op``) on every sub-graph
-at once, then averages each node's (each edge's) outputs over the sub-graphs that contain it. Sub-graphs of equal
-size are stacked into one tensor, so the Python loop runs over distinct sizes, never over nodes. Weights are
-shared by all sub-graphs in one size bucket (SPEN shares them per sub-graph size; sizes 1, 2, 3-4, 5-8, ...
-share a bucket, the largest sizes share the last one).
+at once, then averages each node's (each edge's) outputs over the sub-graphs that contain it. Weights are shared
+by all sub-graphs in one size bucket (SPEN shares them per sub-graph size; sizes 1, 2, 3-4, 5-8, ... share a
+bucket, the largest sizes share the last one), and the sub-graphs of a bucket are processed as one zero-padded
+tensor, so the Python loop runs over at most 7 buckets, never over nodes. Padding is exact: sums skip the zero
+entries, means divide by each sub-graph's true size, and padded outputs are never read back.
 
 Why it is exactly equivariant: a permutation of the full graph maps ego-nets to ego-nets of the same size, keeps
 the centre marker and adjacency channels attached to the same nodes, and each sub-graph update is equivariant to
 any reordering of its members; averaging over containing sub-graphs is a sum over a permuted index set.
 
-Cost per layer: ``O(sum over sub-graphs of m_s^2 * C^2)`` time and ``O(max group of equal size * m^2 * C)``
-memory; for ego-nets of bounded size this is linear in the number of nodes, where a global 2-IGN is
+Cost per layer: ``O(sum over sub-graphs of m_pad^2 * C^2)`` time and ``O(largest bucket * m_pad^2 * C)`` memory
+(m_pad < 2 m below the last bucket); for ego-nets of bounded size this is linear in the number of nodes,
+where a global 2-IGN is
 ``O(n^2 C)``.
 """
 
@@ -104,15 +106,9 @@ def group_by_bucket(subgraphs: SubgraphBatch, num_buckets: int) -> list[BucketGr
     """Stack the sub-graphs of each size bucket, padded to the bucket's largest size. O(B m) per bucket."""
     sizes = subgraphs.sizes
     starts = torch.cumsum(sizes, 0) - sizes
-    bucket_of = (
-        torch.tensor(
-            [size_bucket(s, num_buckets) for s in range(int(sizes.max(initial=0)) + 1)],
-            dtype=torch.long,
-            device=sizes.device,
-        )[sizes]
-        if sizes.numel()
-        else sizes
-    )
+    # ceil(log2(size)) as in size_bucket; log2 of a power of two is exact in float64.
+    exponent = torch.ceil(torch.log2(sizes.clamp_min(1).to(torch.float64))).long()
+    bucket_of = exponent.clamp_max(num_buckets - 1)
     rank = torch.zeros_like(sizes)
     groups = []
     for bucket in torch.unique(bucket_of[sizes > 0]).tolist():

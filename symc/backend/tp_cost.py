@@ -40,7 +40,11 @@ class RouteCost:
 
 
 def dense_cost(route: str, d1: int, d2: int, dout: int, lmax: int) -> RouteCost:
-    """Outer product then GEMM with a ``(d1·d2, dout)`` coupling matrix: O(L⁶) for a full product."""
+    """Outer product then GEMM with a ``(d1·d2, dout)`` coupling matrix: O(L⁶) for a full product.
+
+    Splitting the GEMM per (l1, l2) block to skip unreachable l3 halves the count at L ≥ 6 but measured no
+    faster (many small GEMMs), so one GEMM it is.
+    """
     return RouteCost(route, d1 * d2 * (1 + dout), d1 * d2 + dout, _error(route, lmax))
 
 
