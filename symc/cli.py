@@ -151,6 +151,7 @@ def check(
                     report = failure.report
                     failures += 1
                 console.print(_report_table(report))
+                _print_frame_checks(model, model_spec, n)
         except SymcError as error:
             _print_error(error)
             errors += 1
@@ -159,6 +160,37 @@ def check(
         raise typer.Exit(EXIT_SPEC_ERROR)
     if failures:
         raise typer.Exit(EXIT_NOT_EQUIVARIANT)
+
+
+def _print_frame_checks(model: Any, model_spec: ir.ModelSpec, n: int) -> None:
+    """Frame models state their measured error where exactness is not claimed: on symmetric (degenerate)
+    point clouds, and for piecewise groups under independent rigid motions of every part."""
+    import torch
+
+    from symc.backend.frame_checks import degenerate_errors, degenerate_table, independent_motion_errors
+    from symc.backend.frames import FrameAveragedModel
+    from symc.backend.piecewise import PiecewiseFrameModel
+    from symc.testing import random_inputs
+
+    if isinstance(model, FrameAveragedModel):
+        results = degenerate_errors(model)
+        if results:
+            console.print(degenerate_table(results), markup=False)
+    if isinstance(model, PiecewiseFrameModel):
+        # Balanced parts large enough for their own frames: the claim under test is exactness with labels.
+        count = model.parts
+        points = max(n, 4 * count)
+        inputs = random_inputs(model_spec, seed=0, n=points, batch=1, dtype=torch.float64)
+        parts = torch.arange(points) % count
+        if model.labels:
+            channels = inputs[model.labels].shape[-1]
+            labels = torch.nn.functional.one_hot(parts, count) if channels > 1 else parts.unsqueeze(-1)
+            inputs[model.labels] = labels.to(torch.float64).unsqueeze(0)
+        uncertainty, error = independent_motion_errors(model, inputs, parts)
+        console.print(
+            f"independent motions of {count} parts: max relative error {float(error.max()):.3e}, "
+            f"partition uncertainty {float(uncertainty.max()):.3f}"
+        )
 
 
 # ---- info --------------------------------------------------------------------------------------------

@@ -12,8 +12,10 @@ import torch
 from torch import Tensor, nn
 
 from symc.backend.graphs import GraphBatch, GraphCodec
+from symc.backend.linear import BasisUse
 from symc.backend.mpnn import MessagePassingNetwork
-from symc.backend.spen import EGO_BUCKETS, SubgraphNetwork
+from symc.backend.spen import EGO_BUCKETS, OP_FAMILIES, SubgraphNetwork
+from symc.backend.summary import LayerSummary, ModelSummary
 from symc.errors import SymcError
 from symc.ir import FieldSpec, Irrep, ModelSpec, MultipleRep, RepExpr, SumRep, TensorRep
 from symc.solvers.egonets import ego_subgraphs, whole_graphs
@@ -22,6 +24,7 @@ ARCHITECTURES = ("ego", "complete", "mpnn")
 GRAPH_DTYPES = {"float32": torch.float32, "float64": torch.float64}
 DEFAULT_GRAPH_HIDDEN = 32
 DEFAULT_GRAPH_LAYERS = 3
+SUMMARY_SUBGRAPH_SIZE = 10  # sub-graph size at which summary() counts FLOPs by default
 ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh}
 
 
@@ -57,6 +60,40 @@ class GraphModel(nn.Module):
     @property
     def dtype(self) -> torch.dtype:
         return next(self.parameters()).dtype
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def summary(self, n: int | None = None) -> ModelSummary:
+        """Per layer: the closed-form op families, parameters and FLOPs on one sub-graph of ``n`` nodes (default
+        10); readout heads last. A graph's cost is the sum over its sub-graphs (see ``symc.backend.spen``)."""
+        size = n or SUMMARY_SUBGRAPH_SIZE
+        layers = []
+        for i, layer in enumerate(getattr(self.network, "layers", ())):
+            uses, flops = [], 0
+            for k, l in OP_FAMILIES:
+                weight = layer.weights[f"{k}to{l}"]
+                ops = weight.shape[1]
+                uses.append(BasisUse(f"T({k})", f"T({l})", ops, ops, "closed form"))
+                flops += 2 * ops * size**l * weight.shape[2] * weight.shape[3]
+            parameters = sum(p.numel() for p in layer.parameters())
+            widths = f"{layer.weights['1to1'].shape[3]} node + {layer.weights['2to2'].shape[3]} pair channels"
+            hidden = f"{layer.weights['1to1'].shape[2]} node + {layer.weights['2to2'].shape[2]} pair channels"
+            layers.append(LayerSummary(f"sub-graph layer {i}", widths, hidden, tuple(uses), parameters, flops))
+        for name, head in self.heads.items():
+            parameters = sum(p.numel() for p in head.parameters())
+            layers.append(
+                LayerSummary(
+                    f"head {name}",
+                    str(head.in_features),
+                    str(head.out_features),
+                    (),
+                    parameters,
+                    2 * head.in_features * head.out_features * size,
+                )
+            )
+        return ModelSummary(type(self).__name__ + f" ({self.architecture})", "S(n)", size, tuple(layers))
 
     def forward(self, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
         batch, form = self.codec.read(inputs, self.dtype)
