@@ -240,8 +240,7 @@ def test_dtype_mismatch_says_how_to_fix() -> None:
 @pytest.mark.parametrize(
     "case, method",
     [
-        ("e3_points", "attributes"),
-        ("so3_vectors", "tensor_product"),
+        ("so3_vectors", "soft"),
     ],
 )
 def test_unsupported_methods_are_refused_with_location(case: str, method: str) -> None:

@@ -217,3 +217,15 @@ def test_bad_specs_are_refused_with_a_location(text: str, fragment: str) -> None
     with pytest.raises(SymcError, match=fragment) as refused:
         symc.build(symc.parse(text))
     assert refused.value.location is not None
+
+
+def test_node_features_only_on_the_complete_graph() -> None:
+    spec = symc.parse(
+        "model S { group S(n); input h: 2xT(0) per node; output y: T(0) global; locality ego(k = 1); "
+        "method basis; dtype float64 }"
+    )
+    model = symc.build(spec)
+    assert symc.testing.assert_equivariant(model, spec, trials=2, n=5).passed
+    edge_index = torch.tensor([[0, 1], [1, 2]])
+    out = model({"edge_index": edge_index, "h": torch.randn(3, 2, dtype=torch.float64)})
+    assert out["y"].shape == (1, 1) and out["y"].dtype == torch.float64

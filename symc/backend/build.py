@@ -26,7 +26,7 @@ from symc.backend.tp_model import build_tensor_product_model
 from symc.errors import SymcError
 from symc.ir import GroupFactor, ModelSpec
 
-PLANNED_METHODS = ("frames", "attributes", "tensor_product", "soft")
+PLANNED_METHODS = ("frames", "attributes", "soft")
 SUPPORTED_LOCALITIES = ("complete", "global")
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 SUMMARY_N = 10  # set size at which summary() estimates FLOPs when n is symbolic

@@ -82,16 +82,16 @@ class GraphCodec:
                     hint="cast the inputs or the model (model.to(dtype))",
                 )
         if EDGE_INDEX_KEY in values:
-            return self._read_edge_index(values), "edge_index"
+            return self._read_edge_index(values, dtype), "edge_index"
         set_fields = [f for f in self.inputs if f.order > 0]
         if not set_fields:
             raise SymcError("a graph model needs a per-node or per-pair input (or an edge_index)")
         field = set_fields[0]
         if values[field.name].dim() == field.order + 1:
-            return self._read_dense({k: v.unsqueeze(0) for k, v in values.items()}), "dense_unbatched"
-        return self._read_dense(values), "dense"
+            return self._read_dense({k: v.unsqueeze(0) for k, v in values.items()}, dtype), "dense_unbatched"
+        return self._read_dense(values, dtype), "dense"
 
-    def _read_edge_index(self, values: dict[str, Tensor]) -> GraphBatch:
+    def _read_edge_index(self, values: dict[str, Tensor], dtype: torch.dtype) -> GraphBatch:
         node_fields = [f for f in self.inputs if f.order == 1]
         num_nodes = self._node_count(values, node_fields)
         batch = values.get(BATCH_KEY)
@@ -105,7 +105,7 @@ class GraphCodec:
         elif num_nodes and int(batch.min()) < 0:
             raise SymcError("'batch' holds a negative graph id", hint="graph ids count from 0")
         num_graphs = int(batch.max()) + 1 if num_nodes else 0
-        globals_ = self._globals(values, num_graphs)
+        globals_ = self._globals(values, num_graphs, dtype)
         edge_index = values[EDGE_INDEX_KEY]
         check_edge_index(edge_index, num_nodes)
         if num_nodes and bool((batch[edge_index[0]] != batch[edge_index[1]]).any()):
@@ -113,9 +113,9 @@ class GraphCodec:
                 "an edge joins nodes of two different graphs of the batch", hint="edge_index and batch disagree"
             )
         graph = coalesce_undirected(edge_index, num_nodes)
-        nodes = self._concat(values, node_fields, (num_nodes,))
+        nodes = self._concat(values, node_fields, (num_nodes,), dtype)
         pair_fields = [f for f in self.inputs if f.order == 2]
-        user = self._concat(values, pair_fields, (edge_index.shape[1],))
+        user = self._concat(values, pair_fields, (edge_index.shape[1],), dtype)
         edges = user.new_zeros(graph.num_edges, user.shape[1])
         kept = graph.user_edge >= 0
         edges.index_add_(0, graph.user_edge[kept], user[kept])
@@ -128,10 +128,10 @@ class GraphCodec:
             return values[BATCH_KEY].shape[0]
         raise SymcError("with an edge index and no per-node input, pass 'batch' to give the number of nodes")
 
-    def _read_dense(self, values: dict[str, Tensor]) -> GraphBatch:
+    def _read_dense(self, values: dict[str, Tensor], dtype: torch.dtype) -> GraphBatch:
         first = values[next(f for f in self.inputs if f.order > 0).name]
         batch_size, n = first.shape[0], first.shape[1]
-        globals_ = self._globals(values, batch_size)
+        globals_ = self._globals(values, batch_size, dtype)
         real = values.get(MASK_KEY)
         if real is None:
             real = torch.ones(batch_size, n, dtype=torch.bool, device=first.device)
@@ -139,8 +139,8 @@ class GraphCodec:
             raise SymcError(
                 f"'mask' must be a bool tensor of shape {(batch_size, n)}, got {tuple(real.shape)} {real.dtype}"
             )
-        nodes = self._concat(values, [f for f in self.inputs if f.order == 1], (batch_size, n))
-        pairs = self._concat(values, [f for f in self.inputs if f.order == 2], (batch_size, n, n))
+        nodes = self._concat(values, [f for f in self.inputs if f.order == 1], (batch_size, n), dtype)
+        pairs = self._concat(values, [f for f in self.inputs if f.order == 2], (batch_size, n, n), dtype)
         slots = torch.nonzero(real.reshape(-1)).squeeze(1)
         renumber = torch.full((batch_size * n,), -1, dtype=torch.long, device=first.device)
         renumber[slots] = torch.arange(slots.numel(), device=first.device)
@@ -159,10 +159,12 @@ class GraphCodec:
             graph, batch, batch_size, nodes.reshape(batch_size * n, nodes.shape[-1])[slots], edges, globals_, n, slots
         )
 
-    def _globals(self, values: dict[str, Tensor], num_graphs: int) -> Tensor:
-        return self._concat(values, [f for f in self.inputs if f.order == 0], (num_graphs,))
+    def _globals(self, values: dict[str, Tensor], num_graphs: int, dtype: torch.dtype) -> Tensor:
+        return self._concat(values, [f for f in self.inputs if f.order == 0], (num_graphs,), dtype)
 
-    def _concat(self, values: dict[str, Tensor], fields: list[FieldSpec], leading: tuple[int, ...]) -> Tensor:
+    def _concat(
+        self, values: dict[str, Tensor], fields: list[FieldSpec], leading: tuple[int, ...], dtype: torch.dtype
+    ) -> Tensor:
         """Concatenate ``fields`` along channels after checking each has shape ``leading + (dim,)``."""
         parts = []
         for field in fields:
@@ -178,9 +180,8 @@ class GraphCodec:
                 )
             parts.append(x)
         if not parts:
-            reference = next(iter(values.values()))
-            dtype = reference.dtype if reference.is_floating_point() else torch.get_default_dtype()
-            return torch.zeros(*leading, 0, dtype=dtype, device=reference.device)
+            device = next(iter(values.values())).device
+            return torch.zeros(*leading, 0, dtype=dtype, device=device)
         return torch.cat(parts, dim=-1)
 
     def write(
