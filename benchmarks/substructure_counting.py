@@ -1,7 +1,7 @@
 """Substructure counting: regress the number of triangles and of 4-cycles of random graphs.
 
-    python benchmarks/substructure_counting.py            # 640 train / 200 test graphs, 25 epochs (~30 min)
-    python benchmarks/substructure_counting.py --quick    # 192 / 96 graphs, 10 epochs (~4 min)
+    python benchmarks/substructure_counting.py            # 640 train / 200 test graphs, 25 epochs (~5 min)
+    python benchmarks/substructure_counting.py --quick    # 192 / 96 graphs, 10 epochs (~2 min)
 
 The standard probe of GNN expressivity (Chen et al., "Can graph neural networks count substructures?", 2020):
 1-WL message passing cannot count cycles in general; sub-graph networks can count what fits in their ego-nets.

@@ -152,3 +152,11 @@ def test_rewriting_replaces_files_atomically(tmp_path: Path) -> None:
     write_standalone(model, tmp_path)
     assert (tmp_path / "Scattering.safetensors").read_bytes() != first
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Scattering.json", "Scattering.py", "Scattering.safetensors"]
+
+
+def test_models_outside_method_basis_are_refused_not_half_written(tmp_path):
+    import symc
+
+    with pytest.raises(SymcError, match="standalone code generation does not cover"):
+        write_standalone(symc.build("specs/spen_ego2.sym"), tmp_path)
+    assert list(tmp_path.iterdir()) == []

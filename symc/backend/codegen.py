@@ -29,12 +29,22 @@ from symc.errors import SymcError
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def write_standalone(model: SymcModel, out_dir: str | os.PathLike) -> list[Path]:
+def write_standalone(model: torch.nn.Module, out_dir: str | os.PathLike) -> list[Path]:
     """Write ``<Name>.py``, ``<Name>.safetensors`` and ``<Name>.json`` into ``out_dir``; return their paths.
 
     ``<Name>`` is the spec's model name as a Python identifier. The module's class ``<Name>()`` loads the
-    weights from next to itself and computes the same function as ``model`` (same dtype).
+    weights from next to itself and computes the same function as ``model`` (same dtype). Generation covers
+    ``method basis`` with locality complete/global; other compiled models are refused with a ``SymcError``.
     """
+    if not isinstance(model, SymcModel):
+        spec = getattr(model, "spec", None)
+        what = f"method {spec.method}, locality {spec.locality}" if spec is not None else type(model).__name__
+        raise SymcError(
+            f"standalone code generation does not cover {what} yet",
+            location=spec.method.loc if spec is not None else None,
+            hint="use the module from symc.build(spec) and torch.save its state_dict; "
+            "standalone modules are generated for method basis with locality complete/global",
+        )
     name = class_name(model.spec.name)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -10,8 +10,9 @@ are left out. Both the brute-force route and the cell-list route compare the sam
 Routes:
 - brute force, O(N²·d) time, O(chunk·N) memory (rows are processed in chunks); used below ``BRUTE_FORCE_BELOW``
   points, for d > 3, and when a grid would not fit int64 cell keys.
-- cell list, O(N·(3^d·ρ + log N)) time and memory for ρ points per cell: points are sorted by the key of
-  their cell of side r, and each point scans the 3^d cells around its own with a binary search on the keys.
+- cell list, O(N·(3^d·ρ + log N)) time for ρ points per cell and O(N + E + chunk) memory: points are sorted
+  by the key of their cell of side r, and each point scans the 3^d cells around its own with a binary search
+  on the keys (receivers in chunks of about ``CHUNK_ENTRIES`` candidates).
   ``knn_graph`` runs it with a radius estimated from the density and doubles the radius only for points that
   found fewer than k neighbours.
 """
@@ -171,18 +172,36 @@ def _cell_keys(cells: Tensor, batch: Tensor, extent: Tensor) -> Tensor:
 
 
 def _cell_pairs(pos: Tensor, batch: Tensor, receivers: Tensor, r: float) -> tuple[Tensor, Tensor]:
-    """Pairs (j, i) within r for i in ``receivers`` via a cell list of side r (see the module docstring)."""
+    """Pairs (j, i) within r for i in ``receivers`` via a cell list of side r (see the module docstring).
+
+    Receivers are processed in chunks so that about ``CHUNK_ENTRIES`` candidate pairs are held at once.
+    """
     grid = _grid_extent(pos, batch, r)
     if grid is None:  # a sparse cloud with a tiny radius: the grid would not fit int64 keys
         return _brute_pairs(pos, batch, receivers, r)
     low, extent = grid
     cells = torch.floor((pos - low) / r).long() + 1
-    extent = extent.to(pos.device)
     keys = _cell_keys(cells, batch, extent)
     sorted_keys, by_cell = torch.sort(keys)
+    offsets = torch.tensor(list(itertools.product((-1, 0, 1), repeat=pos.shape[1])), device=pos.device)
+    per_cell = pos.shape[0] / torch.unique_consecutive(sorted_keys).numel()
+    rows = max(1, int(CHUNK_ENTRIES / (offsets.shape[0] * per_cell)))
+    found_j, found_i = [], []
+    for start in range(0, receivers.numel(), rows):
+        chunk = receivers[start : start + rows]
+        j, i = _scan_cells(pos, batch, cells, extent, sorted_keys, by_cell, offsets, chunk, r)
+        found_j.append(j)
+        found_i.append(i)
+    if not found_i:
+        empty = torch.empty(0, dtype=torch.long, device=pos.device)
+        return empty, empty
+    return torch.cat(found_j), torch.cat(found_i)
+
+
+def _scan_cells(pos, batch, cells, extent, sorted_keys, by_cell, offsets, receivers, r) -> tuple[Tensor, Tensor]:
+    """Candidates of ``receivers`` from their 3^d surrounding cells, filtered by distance."""
     d = pos.shape[1]
-    offsets = torch.tensor(list(itertools.product((-1, 0, 1), repeat=d)), device=pos.device)
-    # Key of each receiver's neighbouring cells: (receivers, 3^d); the padding keeps them inside the grid.
+    # Key of each receiver's neighbouring cells: (receivers · 3^d); the padding keeps them inside the grid.
     around = _cell_keys(
         (cells[receivers, None, :] + offsets[None]).reshape(-1, d),
         batch[receivers].repeat_interleave(offsets.shape[0]),
