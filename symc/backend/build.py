@@ -6,27 +6,24 @@ and lower but have no builder yet are refused with one ``SymcError`` pointing at
 
 from __future__ import annotations
 
+import importlib
 import itertools
 from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
 
-from symc.backend.attributes import build_attributes_model
 from symc.backend.bases import BasisProvider
 from symc.backend.fields import FieldCodec
-from symc.backend.frames import build_frames_model
-from symc.backend.graph_model import build_ego_model
 from symc.backend.hidden import DEFAULT_LAYERS, hidden_layout
 from symc.backend.network import BasisNetwork
 from symc.backend.nonlinear import activation
 from symc.backend.permutation import REDUCTIONS
 from symc.backend.summary import ModelSummary, layer_summary
-from symc.backend.tp_model import build_tensor_product_model
 from symc.errors import SymcError
 from symc.ir import GroupFactor, ModelSpec
 
-PLANNED_METHODS = ("frames", "attributes", "soft")
+PLANNED_METHODS = ("soft",)
 SUPPORTED_LOCALITIES = ("complete", "global")
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 SUMMARY_N = 10  # set size at which summary() estimates FLOPs when n is symbolic
@@ -116,33 +113,42 @@ def build_basis_model(spec: ModelSpec, backbone: nn.Module | None = None) -> Sym
     return model.to(_dtype(spec))
 
 
-METHOD_BUILDERS: dict[str, Callable[[ModelSpec, nn.Module | None], nn.Module]] = {
-    "basis": build_basis_model,
-    "attributes": build_attributes_model,
-    "frames": build_frames_model,
-    "tensor_product": build_tensor_product_model,
-}
+Builder = Callable[[ModelSpec, nn.Module | None], nn.Module]
 
+# method -> (module, function). Each builder module is imported on first use, so building a `basis`
+# model never pays for the frame, attribute, graph or tensor-product machinery. Fixed strings only:
+# nothing a spec says is ever imported.
+METHOD_BUILDERS: dict[str, tuple[str, str]] = {
+    "basis": ("symc.backend.build", "build_basis_model"),
+    "attributes": ("symc.backend.attributes", "build_attributes_model"),
+    "frames": ("symc.backend.frames", "build_frames_model"),
+    "tensor_product": ("symc.backend.tp_model", "build_tensor_product_model"),
+}
 
 # Localities that change the whole architecture of ``method basis`` (sub-graph networks on a given graph).
-BASIS_LOCALITY_BUILDERS: dict[str, Callable[[ModelSpec, nn.Module | None], nn.Module]] = {
-    "ego": build_ego_model,
+BASIS_LOCALITY_BUILDERS: dict[str, tuple[str, str]] = {
+    "ego": ("symc.backend.graph_model", "build_ego_model"),
 }
+
+
+def _builder(entry: tuple[str, str]) -> Builder:
+    module, function = entry
+    return getattr(importlib.import_module(module), function)
 
 
 def build_model(spec: ModelSpec, backbone: nn.Module | None = None) -> nn.Module:
     """Compile ``spec`` with the builder of its method; unbuilt methods raise one located ``SymcError``."""
     if spec.method.name == "basis" and spec.locality.kind in BASIS_LOCALITY_BUILDERS:
-        return BASIS_LOCALITY_BUILDERS[spec.locality.kind](spec, backbone)
-    builder = METHOD_BUILDERS.get(spec.method.name)
-    if builder is None:
+        return _builder(BASIS_LOCALITY_BUILDERS[spec.locality.kind])(spec, backbone)
+    entry = METHOD_BUILDERS.get(spec.method.name)
+    if entry is None:
         status = "not supported yet (planned)" if spec.method.name in PLANNED_METHODS else "not supported"
         raise SymcError(
             f"method '{spec.method.name}' is {status}; supported: {', '.join(METHOD_BUILDERS)}",
             location=spec.method.loc,
             hint="use 'method basis' for now",
         )
-    return builder(spec, backbone)
+    return _builder(entry)(spec, backbone)
 
 
 def _check_basis_supported(spec: ModelSpec, backbone: nn.Module | None) -> None:
