@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import os
+import tempfile
 from collections.abc import Iterator
 from importlib.resources import files
+from pathlib import Path
+from typing import Any
 
+import lark
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
-from lark.lexer import PatternStr
+from lark.grammar import Rule
+from lark.lexer import PatternStr, TerminalDef
 
 from symc.errors import SymcError
 from symc.frontend.source import SourceText
 from symc.frontend.suggest import closest
+from symc.paths import cache_dir
 
 START_RULES = ("start", "rep_only", "group_only")
 
@@ -51,19 +60,88 @@ class _NewlinesInsideBrackets:
             yield token
 
 
+_PARSER_OPTIONS = {
+    "parser": "lalr",
+    "lexer": "contextual",
+    "start": list(START_RULES),
+    "propagate_positions": True,
+    "maybe_placeholders": False,
+}
+# Bump when the table encoding below changes, so old files stop matching.
+_TABLES_FORMAT = "1"
+
+
 @functools.cache
 def parser() -> Lark:
-    """The LALR(1) parser for ``.sym`` text, built once per process."""
+    """The LALR(1) parser for ``.sym`` text, built once per process.
+
+    Building the LALR tables costs ~100 ms, most of a warm ``symc.build``; they are kept as JSON in the
+    user cache (keyed by the grammar text, lark's version and the options) and reloaded in ~10 ms.
+    JSON, not lark's own pickle cache: nothing read back from disk can run code. A table file that does
+    not load for any reason is rebuilt and rewritten atomically.
+    """
     grammar = (files("symc.grammar") / "sym.lark").read_text(encoding="utf-8")
-    return Lark(
-        grammar,
-        parser="lalr",
-        lexer="contextual",
-        start=list(START_RULES),
-        postlex=_NewlinesInsideBrackets(),
-        propagate_positions=True,
-        maybe_placeholders=False,
-    )
+    key = hashlib.sha256(
+        "|".join([_TABLES_FORMAT, lark.__version__, repr(sorted(_PARSER_OPTIONS.items())), grammar]).encode()
+    ).hexdigest()
+    path = cache_dir() / "grammar" / f"sym-{key[:32]}.json"
+    loaded = _load_tables(path, key)
+    if loaded is not None:
+        return loaded
+    built = Lark(grammar, postlex=_NewlinesInsideBrackets(), **_PARSER_OPTIONS)
+    _store_tables(built, path, key)
+    return built
+
+
+def _load_tables(path: Path, key: str) -> Lark | None:
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        if stored.get("key") != key:
+            return None
+        return Lark._load_from_dict(
+            _decode(stored["data"]), _decode(stored["memo"]), postlex=_NewlinesInsideBrackets()
+        )
+    except FileNotFoundError:
+        return None
+    except Exception:
+        # A damaged, truncated or foreign table file of any kind means: rebuild it.
+        return None
+
+
+def _store_tables(built: Lark, path: Path, key: str) -> None:
+    data, memo = built.memo_serialize([TerminalDef, Rule])
+    data = dict(data)
+    data["options"] = {k: v for k, v in data["options"].items() if k != "postlex"}
+    text = json.dumps({"key": key, "data": _encode(data), "memo": _encode(memo)})
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".sym-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        return  # a read-only or full cache only costs the rebuild next time
+
+
+def _encode(value: Any) -> Any:
+    """JSON-safe form of lark's serialised tables: dicts with non-string keys become tagged pair lists."""
+    if isinstance(value, dict):
+        if all(isinstance(k, str) for k in value):
+            return {k: _encode(v) for k, v in value.items()}
+        return {"__pairs__": [[_encode(k), _encode(v)] for k, v in value.items()]}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"__pairs__"}:
+            return {_decode(k): _decode(v) for k, v in value["__pairs__"]}
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
 
 
 def parse_tree(source: SourceText, start: str = "start") -> Tree:

@@ -26,20 +26,12 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
+from symc.paths import cache_dir
+
 # Bump whenever a solver change could alter a stored basis, so old entries stop matching.
 SOLVER_VERSION = "1"
 _SUFFIX = ".safetensors"
 _MEMORY_ENTRIES = 256
-
-
-def cache_dir() -> Path:
-    """The cache directory (not created here)."""
-    explicit = os.environ.get("SYMC_CACHE_DIR")
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "symc"
 
 
 def canonical_problem(group: str, rep_in: str, rep_out: str, exact: bool) -> str:
