@@ -131,3 +131,13 @@ def test_missing_file_is_exit_2_without_traceback(command: str, tmp_path: Path):
     result = runner.invoke(app, [command, str(tmp_path / "missing.sym")])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("path", sorted(Path(__file__).resolve().parents[1].joinpath("specs").glob("*.sym")), ids=str)
+def test_info_json_describes_every_example_model(path):
+    result = runner.invoke(app, ["info", "--json", str(path)])
+    assert result.exit_code == 0, result.output
+    for model in json.loads(result.output)["models"]:
+        assert model["parameters"] > 0
+        for field in model["inputs"] + model["outputs"]:
+            assert field["shape"] and field["rep"]

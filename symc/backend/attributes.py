@@ -27,7 +27,9 @@ import torch
 from torch import Tensor, nn
 
 from symc.backend.attribute_fields import Slot, check_frames, field_slots, unit_orientations, validate_inputs
+from symc.backend.frames import module_summary
 from symc.backend.nonlinear import activation
+from symc.backend.summary import ModelSummary
 from symc.errors import SymcError
 from symc.ir import ModelSpec
 from symc.solvers.invariants import (
@@ -173,6 +175,11 @@ class AttributesModel(nn.Module):
     @property
     def device(self) -> torch.device:
         return next(self.parameters()).device
+
+    def summary(self, n: int | None = None) -> ModelSummary:
+        """Per child module: parameters and ~2 · params · n FLOPs. No solved bases: weights are shared over
+        pair invariants, so ``symc info`` lists no certificates for this method."""
+        return module_summary(self, self, n, 1)
 
     def forward(self, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
         batched, n = validate_inputs(inputs, self.spec.inputs, self.d, self.dtype, self.device)
