@@ -136,7 +136,7 @@ def expm(a: torch.Tensor) -> torch.Tensor:
     """
     if a.numel() == 0:
         return a.clone()
-    norm = float(torch.linalg.matrix_norm(a, ord=1).max())
+    norm = float(torch.linalg.matrix_norm(a.detach(), ord=1).max())
     squarings = max(0, math.ceil(math.log2(norm)) + 1) if norm > 0 else 0
     scaled = a / (2.0**squarings)
     eye = torch.eye(a.shape[-1], dtype=a.dtype, device=a.device).expand_as(a)
