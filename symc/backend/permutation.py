@@ -13,16 +13,13 @@ numbered in order of first appearance (``(0, 0, 1, 1)`` for k = l = 2 pairs the 
 
 from __future__ import annotations
 
-import string
 from collections.abc import Sequence
 from functools import cache
 
-import torch
 from torch import Tensor
 
-_BATCH, _CHANNEL = "Z", "Y"
-_BLOCK_LETTERS = string.ascii_lowercase
-_EXTRA_LETTERS = string.ascii_uppercase[:20]  # "Y"/"Z" stay reserved for channel and batch
+from symc.backend.standalone import partition_op
+
 REDUCTIONS = ("mean", "sum")
 
 
@@ -79,48 +76,6 @@ def apply_partition_op(
     elif n is None and l > 0:
         raise ValueError("n must be given when the input has no set axes")
 
-    in_labels, out_labels = tuple(labels[:k]), tuple(labels[k:])
-    reduced_blocks = set(in_labels) - set(out_labels)
-    kept_blocks = sorted(set(in_labels) & set(out_labels))
-
-    in_subscripts = _BATCH + "".join(_BLOCK_LETTERS[b] for b in in_labels) + _CHANNEL
-    kept_subscripts = _BATCH + "".join(_BLOCK_LETTERS[b] for b in kept_blocks) + _CHANNEL
-    kept = torch.einsum(f"{in_subscripts}->{kept_subscripts}", x)
-    if reduced_blocks and reduction == "mean":
-        kept = kept / float(n) ** len(reduced_blocks)
-    if weight is not None:
-        kept = kept @ weight.T
-    if l == 0:
-        return kept
-    return _place_on_output(kept, kept_subscripts, out_labels, set(in_labels), n)
-
-
-def _place_on_output(kept: Tensor, kept_subscripts: str, out_labels: tuple[int, ...], in_blocks: set, n: int) -> Tensor:
-    """Broadcast output-only blocks and put repeated output indices on diagonals, as one einsum.
-
-    Each block's first output position reuses the block letter; later positions of the same block get
-    a fresh letter tied to it through an identity matrix, and output-only blocks enter through a ones
-    vector. Every operand is an outer product factor, so the cost is the output size times the operands.
-    """
-    operands: list[Tensor] = [kept]
-    subscripts: list[str] = [kept_subscripts]
-    out_letters: list[str] = []
-    seen: set[int] = set()
-    extra = iter(_EXTRA_LETTERS)
-    for block in out_labels:
-        letter = _BLOCK_LETTERS[block]
-        if block in seen:
-            fresh = next(extra)
-            operands.append(torch.eye(n, dtype=kept.dtype, device=kept.device))
-            subscripts.append(letter + fresh)
-            out_letters.append(fresh)
-            continue
-        seen.add(block)
-        out_letters.append(letter)
-        if block not in in_blocks:
-            operands.append(torch.ones(n, dtype=kept.dtype, device=kept.device))
-            subscripts.append(letter)
-    if len(operands) == 1 and kept_subscripts[1:-1] == "".join(out_letters):
-        return kept
-    equation = ",".join(subscripts) + "->" + _BATCH + "".join(out_letters) + _CHANNEL
-    return torch.einsum(equation, *operands)
+    # One implementation serves the built model and the generated standalone module (which may import torch
+    # only), so the two can never compute different ops.
+    return partition_op(x, list(labels), k, l, n, reduction == "mean", weight)

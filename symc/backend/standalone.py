@@ -46,6 +46,9 @@ def partition_op(
         kept = kept @ weight.T
     if not l:
         return kept
+    # Each block's first output position reuses the block letter; later positions of the same block get a fresh
+    # letter tied to it through an identity matrix; output-only blocks enter through a ones vector. Every
+    # operand is an outer-product factor, so the cost is the output size times the number of operands.
     operands, subs, out_letters, seen, extra = [kept], [kept_sub], [], set(), iter(_EXTRA)
     for block in outs:
         letter = _LETTERS[block]
@@ -60,6 +63,8 @@ def partition_op(
         if block not in ins:
             operands.append(torch.ones(n, dtype=kept.dtype, device=kept.device))
             subs.append(letter)
+    if len(operands) == 1 and kept_sub[1:-1] == "".join(out_letters):
+        return kept
     return torch.einsum(",".join(subs) + "->Z" + "".join(out_letters) + "Y", *operands)
 
 
