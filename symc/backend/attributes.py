@@ -27,6 +27,7 @@ import torch
 from torch import Tensor, nn
 
 from symc.backend.attribute_fields import Slot, check_frames, field_slots, unit_orientations, validate_inputs
+from symc.backend.compiled import CompiledModule
 from symc.backend.frames import module_summary
 from symc.backend.nonlinear import activation
 from symc.backend.summary import ModelSummary
@@ -75,7 +76,7 @@ class AttributeLayer(nn.Module):
         return h + self.update(self.norm(conv))
 
 
-class AttributesModel(nn.Module):
+class AttributesModel(CompiledModule):
     """A compiled ``method attributes`` spec: ``forward({name: tensor}) -> {name: tensor}``.
 
     Inputs: global ``(batch, dim)``, per point ``(batch, n, dim)`` (or without the batch axis). Points of one
@@ -167,14 +168,6 @@ class AttributesModel(nn.Module):
         edge = {"positions": 1, "orientations": 3, "frames": d + d * d}[self.geometry] + 3 * m
         edge += {"positions": 0, "orientations": m, "frames": m * d}[self.geometry]
         return node, edge
-
-    @property
-    def dtype(self) -> torch.dtype:
-        return next(self.parameters()).dtype
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.parameters()).device
 
     def summary(self, n: int | None = None) -> ModelSummary:
         """Per child module: parameters and ~2 · params · n FLOPs. No solved bases: weights are shared over

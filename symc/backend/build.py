@@ -7,13 +7,13 @@ and lower but have no builder yet are refused with one ``SymcError`` pointing at
 from __future__ import annotations
 
 import importlib
-import itertools
 from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
 
 from symc.backend.bases import BasisProvider
+from symc.backend.compiled import CompiledModule
 from symc.backend.fields import FieldCodec
 from symc.backend.hidden import DEFAULT_LAYERS, hidden_layout
 from symc.backend.network import BasisNetwork
@@ -29,7 +29,7 @@ DTYPES = {"float32": torch.float32, "float64": torch.float64}
 SUMMARY_N = 10  # set size at which summary() estimates FLOPs when n is symbolic
 
 
-class SymcModel(nn.Module):
+class SymcModel(CompiledModule):
     """A compiled spec. ``forward({name: tensor}) -> {name: tensor}`` with shapes from the field contract:
 
     global ``(batch, dim)``, per point ``(batch, n, dim)``, per pair ``(batch, n, n, dim)``; an unbatched
@@ -44,17 +44,6 @@ class SymcModel(nn.Module):
         self.network = network
         self.bases = bases
 
-    def _reference_tensor(self) -> Tensor:
-        # A spec whose every basis is empty has no parameters, but still has basis buffers.
-        return next(itertools.chain(self.parameters(), self.buffers()))
-
-    @property
-    def dtype(self) -> torch.dtype:
-        return self._reference_tensor().dtype
-
-    @property
-    def device(self) -> torch.device:
-        return self._reference_tensor().device
 
     def forward(self, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
         batched, n = self.codec.validate(inputs, self.dtype, self.device)

@@ -14,6 +14,7 @@ import dataclasses
 import torch
 from torch import Tensor, nn
 
+from symc.backend.compiled import CompiledModule
 from symc.backend.fields import FieldCodec
 from symc.backend.frame_backbones import DEFAULT_DEPTH, DEFAULT_WIDTH, FlatMLP, MessagePassing, PointNet
 from symc.backend.summary import LayerSummary, ModelSummary
@@ -59,7 +60,7 @@ class FramePlan:
         return euclidean_frames(positions, rotations_only=self.kind == "rotation", translate=family in ("SE", "E"))
 
 
-class FrameAveragedModel(nn.Module):
+class FrameAveragedModel(CompiledModule):
     """A compiled ``method frames`` spec: ``forward({name: tensor}) -> {name: tensor}`` (field shapes of the
     contract; an unbatched sample gives unbatched outputs).
 
@@ -74,15 +75,6 @@ class FrameAveragedModel(nn.Module):
         self.backbone, self.builtin = backbone, builtin
         self.geometric: MatrixGroup | None = group(plan.factor.name) if plan.factor is not None else None
         self.last_frames: Frames | None = None
-        self.register_buffer("_anchor", torch.zeros(()), persistent=False)
-
-    @property
-    def dtype(self) -> torch.dtype:
-        return self._anchor.dtype
-
-    @property
-    def device(self) -> torch.device:
-        return self._anchor.device
 
     def forward(self, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
         batched, _ = self.codec.validate(inputs, self.dtype, self.device)

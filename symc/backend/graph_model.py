@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from symc.backend.compiled import CompiledModule
 from symc.backend.graphs import GraphBatch, GraphCodec
 from symc.backend.linear import BasisUse
 from symc.backend.mpnn import MessagePassingNetwork
@@ -28,7 +29,7 @@ SUMMARY_SUBGRAPH_SIZE = 10  # sub-graph size at which summary() counts FLOPs by 
 ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh}
 
 
-class GraphModel(nn.Module):
+class GraphModel(CompiledModule):
     """``forward({name: tensor}) -> {name: tensor}``: a graph network, pointwise readouts and pooling.
 
     Node outputs are linear maps of the final node states, pair outputs of the final edge states, global outputs
@@ -56,14 +57,6 @@ class GraphModel(nn.Module):
             buckets = EGO_BUCKETS if architecture == "ego" else 1
             self.network = SubgraphNetwork(node_in, edge_in, hidden, layers, buckets, architecture == "ego", activation)
         self.heads = nn.ModuleDict({f.name: nn.Linear(hidden, codec.dims[f.name]) for f in codec.outputs})
-
-    @property
-    def dtype(self) -> torch.dtype:
-        return next(self.parameters()).dtype
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.parameters()).device
 
     def summary(self, n: int | None = None) -> ModelSummary:
         """Per layer: the closed-form op families, parameters and FLOPs on one sub-graph of ``n`` nodes (default

@@ -22,6 +22,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from symc.backend.compiled import CompiledModule
 from symc.backend.fields import FieldCodec
 from symc.backend.frame_backbones import DEFAULT_DEPTH, DEFAULT_WIDTH, PointNet, mlp
 from symc.backend.frames import generic_frame_size, module_summary
@@ -32,7 +33,7 @@ from symc.ir import CallValue, FieldSpec, Irrep, ModelSpec, MultipleRep, Point, 
 from symc.solvers.frames import Frames, check_points, euclidean_frames
 
 
-class PiecewiseFrameModel(nn.Module):
+class PiecewiseFrameModel(CompiledModule):
     """Piecewise E(d)/SE(d) frame averaging (module docstring). ``forward({name: tensor}) -> {name: tensor}``.
 
     After a call: ``last_exact (batch, parts)`` is True where a part's frame is exact for independent
@@ -61,15 +62,6 @@ class PiecewiseFrameModel(nn.Module):
         self.partitioner = None if self.labels else PointNet(point_in, global_in, self.parts, 0, width, depth)
         self.last_exact: Tensor | None = None
         self.last_uncertainty: Tensor | None = None
-        self.register_buffer("_anchor", torch.zeros(()), persistent=False)
-
-    @property
-    def dtype(self) -> torch.dtype:
-        return self._anchor.dtype
-
-    @property
-    def device(self) -> torch.device:
-        return self._anchor.device
 
     def summary(self, n: int | None = None) -> ModelSummary:
         """Parameters and estimated FLOPs per sample at set size ``n`` (default 10), one row per sub-network."""

@@ -23,6 +23,7 @@ import math
 import torch
 from torch import Tensor, nn
 
+from symc.backend.compiled import CompiledModule
 from symc.backend.summary import LayerSummary, ModelSummary
 from symc.backend.tensor_product import TensorProduct
 from symc.errors import SymcError
@@ -72,7 +73,7 @@ def _check_natural(field: FieldSpec, irreps: Irreps, lmax: int) -> None:
             )
 
 
-class TensorProductModel(nn.Module):
+class TensorProductModel(CompiledModule):
     """``forward({name: tensor}) -> {name: tensor}``; per-point fields ``(batch, n, dim)`` or ``(n, dim)``."""
 
     def __init__(self, spec: ModelSpec) -> None:
@@ -162,14 +163,6 @@ class TensorProductModel(nn.Module):
             for block in irreps:
                 found.setdefault(block.irrep.l, []).append((f.name, block))
         return found
-
-    @property
-    def dtype(self) -> torch.dtype:
-        return self.embed_constant.dtype
-
-    @property
-    def device(self) -> torch.device:
-        return self.embed_constant.device
 
     def summary(self, n: int | None = None) -> ModelSummary:
         """Per message layer: its tensor product, route, parameters and FLOPs per sample at ``n`` points.
