@@ -40,6 +40,7 @@ class _NNNamespace(types.ModuleType):
     def __getattr__(self, name: str):
         if name not in NN_LAYERS:
             raise AttributeError(f"symc.nn has no layer '{name}' (available: {', '.join(sorted(NN_LAYERS))})")
+        # Only module paths from the fixed NN_LAYERS table are imported; names reach here from Python code.
         return getattr(importlib.import_module(NN_LAYERS[name]), name)
 
     def __dir__(self) -> list[str]:
@@ -50,7 +51,7 @@ nn = sys.modules.setdefault(__name__ + ".nn", _NNNamespace(__name__ + ".nn", "Eq
 
 
 def __getattr__(name: str):
-    if name in _LAZY_SUBMODULES:
+    if name in _LAZY_SUBMODULES:  # a fixed allow-list of symc's own subpackages
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'symc' has no attribute '{name}'")
 
