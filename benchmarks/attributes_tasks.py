@@ -1,26 +1,31 @@
 """method attributes on two physical tasks, next to the tensor-product and frame-averaging models, one run.
 
-    python benchmarks/attributes_tasks.py --quick   # small data, few epochs (a few minutes, 1 thread)
-    python benchmarks/attributes_tasks.py           # more data and epochs
+    python benchmarks/attributes_tasks.py --quick   # smoke run: little data, one epoch (~2 min, 1 thread)
+    python benchmarks/attributes_tasks.py           # the reported run (~15 min, 1 thread)
 
-Tasks (generated here, numpy float64, seeded):
-* Lennard-Jones: 13-atom icosahedral clusters (nearest-neighbour distance 1.1σ) with Gaussian noise 0.08σ,
-  randomly rotated; energy ``4 Σ_{i<j} (r^-12 − r^-6)`` (ε = σ = 1) and forces ``−∂E/∂x``. Models predict the
-  energy, forces are ``−∇E`` by autograd; loss ``MSE(E) + 10·MSE(F)`` on standardised energies.
-  Models: PONITA positions (radius 2.5), PONITA grid (16 orientations), and ``specs/lj_potential.sym``
-  (Gaunt tensor products) when it builds.
-* N-body: 5 particles with charges ±1, Coulomb forces, Euler steps dt = 0.001; predict positions 1000 steps
-  ahead from positions, velocities and charges. Models: PONITA positions, PONITA grid, and
-  ``specs/nbody_frames.sym`` (frame averaging around a GNN) when it builds; the linear ``x + v·t`` as floor.
+Data is not generated here: both tasks import the generators of their own benchmarks, so the numbers compare.
+* Lennard-Jones: ``benchmarks/lennard_jones.py``'s ``dataset`` (icosahedral LJ13, noise 0.05σ, randomly rotated;
+  1000 train / 200 test clusters drawn from ``default_rng(0)`` in that order, as there). Every model predicts the
+  energy and the forces are ``−∇E`` by autograd (through the radius graph's smooth cut-off); loss
+  ``MSE(E/σ_E) + MSE(F/σ_F)``. Models: PONITA positions (radius 2.5σ) and ``specs/lj_potential.sym`` (Gaunt
+  tensor products), with the mean-energy / zero-force baseline. (The grid variant, ~5x per step with the double
+  backward of −∇E, is trained on N-body only; ``symc check`` reports its equivariance error against N.)
+* N-body: ``benchmarks/nbody.py``'s ``simulate`` (5 charged particles, EGNN frames 30 → 40); predict the positions
+  Δt = 1 ahead from positions, velocities and charges. Models: PONITA positions, PONITA on a grid of 8
+  orientations, ``specs/nbody_frames.sym`` (frame averaging around a GNN); the linear ``x + v·t`` as the floor.
 
-Every model gets the same data, optimiser (Adam 1e-3), batch size and epochs. Reported: held-out error and
-seconds per training epoch. Results go to ``benchmarks/results/attributes_tasks.md``.
+Every model of a task gets the same data, optimiser (Adam 3e-3, cosine decay to 0), batch size and epochs,
+float32, one thread. Reported: held-out error, parameters and seconds per training epoch. Then one forward
+timing: a PONITA model and a Gaunt tensor-product model of matched parameter count (within 20 %) on the same
+batch of LJ clusters, timed interleaved, the minimum of the repeats.
+Results: ``benchmarks/results/attributes_tasks.md``.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
+import dataclasses
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,10 +34,15 @@ import numpy as np
 import torch
 
 import symc
-from symc.errors import SymcError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lennard_jones import dataset as lj_dataset  # the benchmarks directory is not a package
+from nbody import DT, HORIZON, simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "attributes_tasks.md"
+LR = 3e-3
+GRID = 8  # orientations of the grid variant (N-body only)
 
 LJ_PONITA = """model LJPonita {
   group E(3) x S(n)
@@ -40,8 +50,8 @@ LJ_PONITA = """model LJPonita {
   output energy: 0e global
   locality radius(r = 2.5)
   method attributes%s
-  hidden 32
-  layers 3
+  hidden %d
+  layers %d
 }"""
 
 NBODY_PONITA = """model NBodyPonita {
@@ -55,79 +65,28 @@ NBODY_PONITA = """model NBodyPonita {
 }"""
 
 
-def rotations(count: int, rng: np.random.Generator) -> np.ndarray:
-    """Haar-random rotations ``(count, 3, 3)``."""
-    q, r = np.linalg.qr(rng.standard_normal((count, 3, 3)))
-    q = q * np.sign(np.diagonal(r, axis1=1, axis2=2))[:, None, :]
-    return q * np.sign(np.linalg.det(q))[:, None, None]
-
-
-def icosahedral_cluster(spacing: float = 1.1) -> np.ndarray:
-    """Centre and the 12 vertices of an icosahedron with centre-to-vertex distance ``spacing``: ``(13, 3)``."""
-    phi = (1 + math.sqrt(5)) / 2
-    vertices = np.array(
-        [p for s in (-1, 1) for t in (-phi, phi) for p in ((0, s, t), (s, t, 0), (t, 0, s))], dtype=np.float64
-    )
-    vertices *= spacing / np.linalg.norm(vertices[0])
-    return np.vstack([np.zeros((1, 3)), vertices])
-
-
-def lj_energy_forces(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Lennard-Jones energies ``(B,)`` and forces ``(B, n, 3)`` of ``x (B, n, 3)``; O(B·n²)."""
-    diff = x[:, :, None] - x[:, None, :]
-    r2 = (diff**2).sum(-1) + np.eye(x.shape[1])  # the diagonal is masked below
-    off = 1.0 - np.eye(x.shape[1])
-    inv6 = off / r2**3
-    energy = 2.0 * (inv6**2 - inv6).sum((1, 2))  # 4 Σ_{i<j} = 2 Σ_{i≠j}
-    forces = ((24.0 * (2.0 * inv6**2 - inv6) / r2)[..., None] * diff).sum(2)
-    return energy, forces
-
-
-def lj_data(count: int, rng: np.random.Generator) -> tuple[torch.Tensor, ...]:
-    x = icosahedral_cluster()[None] + 0.08 * rng.standard_normal((count, 13, 3))
-    x = x @ rotations(count, rng).transpose(0, 2, 1)
-    energy, forces = lj_energy_forces(x)
-    return tuple(torch.tensor(a, dtype=torch.float32) for a in (x, energy, forces))
-
-
-def nbody_data(count: int, rng: np.random.Generator, steps: int = 1000, dt: float = 1e-3) -> tuple[torch.Tensor, ...]:
-    """Positions, velocities, charges at the start and positions ``steps`` Euler steps later."""
-    x = rng.standard_normal((count, 5, 3))
-    v = 0.5 * rng.standard_normal((count, 5, 3))
-    q = rng.choice([-1.0, 1.0], size=(count, 5, 1))
-    x0, v0 = x.copy(), v.copy()
-    for _ in range(steps):
-        diff = x[:, :, None] - x[:, None, :]
-        r = np.sqrt((diff**2).sum(-1) + np.eye(5))[..., None]
-        pair = q[:, :, None] * q[:, None, :]  # like charges repel
-        accel = (pair * diff / np.maximum(r, 0.1) ** 3 * (1 - np.eye(5))[..., None]).sum(2)
-        v = v + dt * accel
-        x = x + dt * v
-    return tuple(torch.tensor(a, dtype=torch.float32) for a in (x0, v0, q, x))
-
-
-def build(text_or_path: str | Path) -> torch.nn.Module | None:
-    try:
-        model = symc.build(symc.load(text_or_path) if isinstance(text_or_path, Path) else symc.parse(text_or_path))
-    except SymcError as refused:
-        print(f"skipped ({refused.message.splitlines()[0]})")
-        return None
-    return model.float()
-
-
-def train(model, batches: Callable, loss_of: Callable, epochs: int) -> float:
-    """Adam 1e-3 for ``epochs`` passes; returns seconds per epoch."""
-    optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
+def train(model: torch.nn.Module, batches: Callable, loss_of: Callable, epochs: int, label: str) -> float:
+    """Adam (``LR``, cosine decay over all steps) for ``epochs`` passes; returns seconds per epoch."""
+    steps = epochs * sum(1 for _ in batches())
+    optimiser = torch.optim.Adam(model.parameters(), lr=LR)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, steps)
     start = time.perf_counter()
-    for _ in range(epochs):
+    for epoch in range(epochs):
         for batch in batches():
+            loss = loss_of(model, *batch)
             optimiser.zero_grad()
-            loss_of(model, *batch).backward()
+            loss.backward()
             optimiser.step()
+            schedule.step()
+        print(
+            f"  {label} epoch {epoch + 1}/{epochs} loss {loss.item():.4f} ({time.perf_counter() - start:.0f} s)",
+            flush=True,
+        )
     return (time.perf_counter() - start) / epochs
 
 
 def _shuffled(tensors: tuple[torch.Tensor, ...], size: int, seed: int) -> Callable:
+    """A re-iterable of shuffled mini-batches (a new order per pass, reproducible from ``seed``)."""
     generator = torch.Generator().manual_seed(seed)
 
     def batches():
@@ -138,11 +97,22 @@ def _shuffled(tensors: tuple[torch.Tensor, ...], size: int, seed: int) -> Callab
     return batches
 
 
-def lj_task(quick: bool) -> list[str]:
+def _parameters(model: torch.nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def lj_splits(train_count: int, test_count: int) -> tuple[tuple[torch.Tensor, ...], tuple[torch.Tensor, ...]]:
+    """``(positions (B, 13, 3), energies (B,), forces (B, 13, 3))`` for train and test, float32, drawn as in
+    ``benchmarks/lennard_jones.py`` (one ``default_rng(0)``, train first)."""
     rng = np.random.default_rng(0)
-    train_n, test_n, epochs = (160, 100, 8) if quick else (1000, 200, 40)
-    x, e, f = lj_data(train_n + test_n, rng)
-    mean, std = float(e[:train_n].mean()), float(e[:train_n].std())
+    train_set = tuple(torch.tensor(a, dtype=torch.float32) for a in lj_dataset(train_count, rng))
+    test_set = tuple(torch.tensor(a, dtype=torch.float32) for a in lj_dataset(test_count, rng))
+    return train_set, test_set
+
+
+def lj_task(train_count: int, epochs: int) -> list[str]:
+    (x, e, f), (x_test, e_test, f_test) = lj_splits(train_count, 200)
+    mean, std, force_std = float(e.mean()), float(e.std()), float(f.std())
 
     def predict(model, pos):
         pos = pos.clone().requires_grad_(True)
@@ -152,66 +122,88 @@ def lj_task(quick: bool) -> list[str]:
 
     def loss_of(model, pos, energy, forces):
         e_hat, f_hat = predict(model, pos)
-        return ((e_hat - energy) / std).pow(2).mean() + 10.0 * (f_hat - forces).pow(2).mean() / std**2
+        return ((e_hat - energy) / std).pow(2).mean() + ((f_hat - forces) / force_std).pow(2).mean()
 
     rows = []
     candidates = [
-        ("PONITA positions (attributes)", LJ_PONITA % ""),
-        ("PONITA grid N=16 (attributes)", LJ_PONITA % "(orientations = 16)"),
-        ("Gaunt tensor product (lj_potential.sym)", ROOT / "specs" / "lj_potential.sym"),
+        ("PONITA positions (attributes)", symc.parse(LJ_PONITA % ("", 32, 3))),
+        ("Gaunt tensor product (lj_potential.sym)", symc.load(ROOT / "specs" / "lj_potential.sym")),
     ]
-    for name, source in candidates:
+    for name, spec in candidates:
         torch.manual_seed(0)
-        print(f"LJ: {name} ...", flush=True)
-        model = build(source)  # the tensor-product spec also outputs forces; every model uses −∇E alike
-        if model is None:
-            continue
-        seconds = train(model.train(), _shuffled((x[:train_n], e[:train_n], f[:train_n]), 16, 0), loss_of, epochs)
+        print(f"LJ13: {name}", flush=True)
+        model = symc.build(spec).float()  # the tensor-product spec also outputs forces; all use −∇E alike
+        seconds = train(model.train(), _shuffled((x, e, f), 16, 0), loss_of, epochs, "LJ13")
         model.eval()
-        e_hat, f_hat = (t.detach() for t in predict(model, x[train_n:]))
-        e_mae = float((e_hat - e[train_n:]).abs().mean())
-        f_mae = float((f_hat - f[train_n:]).abs().mean())
-        params = sum(p.numel() for p in model.parameters())
-        rows.append(f"| LJ13 | {name} | {params} | E MAE {e_mae:.3f}, F MAE {f_mae:.3f} | {seconds:.2f} |")
+        e_hat, f_hat = (t.detach() for t in predict(model, x_test))
+        e_mae, f_mae = float((e_hat - e_test).abs().mean()), float((f_hat - f_test).abs().mean())
+        rows.append(f"| LJ13 | {name} | {_parameters(model)} | E {e_mae:.3f} ε, F {f_mae:.3f} ε/σ | {seconds:.1f} |")
         print(rows[-1], flush=True)
-    baseline_e = float((e[train_n:] - mean).abs().mean())
     rows.append(
-        f"| LJ13 | predict mean energy, zero forces | 0 | E MAE {baseline_e:.3f}, F MAE "
-        f"{float(f[train_n:].abs().mean()):.3f} | – |"
+        f"| LJ13 | mean energy, zero forces | 0 | E {float((e_test - mean).abs().mean()):.3f} ε, "
+        f"F {float(f_test.abs().mean()):.3f} ε/σ | – |"
     )
     return rows
 
 
-def nbody_task(quick: bool) -> list[str]:
-    rng = np.random.default_rng(1)
-    train_n, test_n, epochs = (200, 100, 8) if quick else (1000, 300, 40)
-    x0, v0, q, x1 = nbody_data(train_n + test_n, rng)
+def nbody_task(train_count: int, epochs: int) -> list[str]:
+    test_count = 300
+    data = {k: torch.tensor(v, dtype=torch.float32) for k, v in simulate(train_count + test_count, seed=0).items()}
+    fields = ("pos", "vel", "charge", "target")
+    train_set = tuple(data[k][:train_count] for k in fields)
+    test_set = tuple(data[k][train_count:] for k in fields)
 
     def loss_of(model, pos, vel, charge, target):
         return (model({"pos": pos, "vel": vel, "charge": charge})["pos"] - target).pow(2).mean()
 
     rows = []
     candidates = [
-        ("PONITA positions (attributes)", NBODY_PONITA % ""),
-        ("PONITA grid N=16 (attributes)", NBODY_PONITA % "(orientations = 16)"),
-        ("frame averaging GNN (nbody_frames.sym)", ROOT / "specs" / "nbody_frames.sym"),
+        ("PONITA positions (attributes)", symc.parse(NBODY_PONITA % "")),
+        (f"PONITA grid N={GRID} (attributes)", symc.parse(NBODY_PONITA % f"(orientations = {GRID})")),
+        ("frame averaging GNN (nbody_frames.sym)", symc.load(ROOT / "specs" / "nbody_frames.sym")),
     ]
-    test = (x0[train_n:], v0[train_n:], q[train_n:], x1[train_n:])
-    for name, source in candidates:
+    for name, spec in candidates:
         torch.manual_seed(0)
-        print(f"N-body: {name} ...", flush=True)
-        model = build(source)
-        if model is None:
-            continue
-        data = (x0[:train_n], v0[:train_n], q[:train_n], x1[:train_n])
-        seconds = train(model.train(), _shuffled(data, 32, 0), loss_of, epochs)
+        print(f"N-body: {name}", flush=True)
+        model = symc.build(spec).float()
+        seconds = train(model.train(), _shuffled(train_set, 32, 0), loss_of, epochs, "N-body")
         with torch.no_grad():
-            mse = float(loss_of(model.eval(), *test))
-        params = sum(p.numel() for p in model.parameters())
-        rows.append(f"| N-body | {name} | {params} | MSE {mse:.4f} | {seconds:.2f} |")
+            mse = float(loss_of(model.eval(), *test_set))
+        rows.append(f"| N-body | {name} | {_parameters(model)} | MSE {mse:.4f} | {seconds:.1f} |")
         print(rows[-1], flush=True)
-    linear = float((x0[train_n:] + v0[train_n:] - x1[train_n:]).pow(2).mean())
+    pos, vel, _, target = test_set
+    linear = float((pos + vel * (HORIZON * DT) - target).pow(2).mean())
     rows.append(f"| N-body | linear x + v·t | 0 | MSE {linear:.4f} | – |")
+    return rows
+
+
+def forward_timing(repeats: int) -> list[str]:
+    """PONITA (hidden 16, 3 layers) vs ``lj_potential.sym`` widened to hidden 24: matched parameter counts,
+    one batch of 16 LJ clusters, no gradients, interleaved, the minimum over ``repeats`` of each."""
+    gaunt_spec = symc.load(ROOT / "specs" / "lj_potential.sym")
+    gaunt_spec = dataclasses.replace(gaunt_spec, architecture=dataclasses.replace(gaunt_spec.architecture, hidden=24))
+    torch.manual_seed(0)
+    models = {
+        "PONITA positions, hidden 16, 3 layers": symc.build(symc.parse(LJ_PONITA % ("", 16, 3))).float().eval(),
+        "Gaunt tensor product, hidden 24, 2 layers": symc.build(gaunt_spec).float().eval(),
+    }
+    counts = [_parameters(m) for m in models.values()]
+    assert max(counts) <= 1.2 * min(counts), f"parameter counts not matched: {counts}"
+    pos = lj_splits(16, 16)[1][0]
+    times = {name: [] for name in models}
+    with torch.no_grad():
+        for model in models.values():
+            model({"pos": pos})  # warm-up (caches, allocator)
+        for _ in range(repeats):
+            for name, model in models.items():
+                start = time.perf_counter()
+                model({"pos": pos})
+                times[name].append(time.perf_counter() - start)
+    best = {name: min(t) for name, t in times.items()}
+    rows = ["| model | parameters | forward, batch of 16 LJ13 (ms) |", "|---|---|---|"]
+    rows += [f"| {name} | {count} | {1e3 * best[name]:.1f} |" for name, count in zip(models, counts, strict=True)]
+    ponita, gaunt = best.values()
+    rows.append(f"\nGaunt / PONITA forward time: {gaunt / ponita:.1f}x (min of {repeats} interleaved repeats).")
     return rows
 
 
@@ -220,10 +212,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
+    (lj_train, lj_epochs), (nbody_train, nbody_epochs) = ((64, 1), (64, 1)) if args.quick else ((1000, 10), (1000, 40))
+    start = time.perf_counter()
     rows = ["| task | model | parameters | held-out error | s / epoch |", "|---|---|---|---|---|"]
-    rows += lj_task(args.quick) + nbody_task(args.quick)
+    rows += lj_task(lj_train, lj_epochs) + nbody_task(nbody_train, nbody_epochs)
+    timing = forward_timing(5 if args.quick else 20)
     mode = "quick" if args.quick else "full"
-    text = f"# method attributes on LJ13 and N-body ({mode} run, 1 thread, float32)\n\n" + "\n".join(rows) + "\n"
+    text = (
+        f"# method attributes on LJ13 and N-body ({mode} run, 1 thread, float32, "
+        f"{(time.perf_counter() - start) / 60:.0f} min)\n\n"
+        f"`python benchmarks/attributes_tasks.py{' --quick' if args.quick else ''}`. Adam {LR:g} with cosine decay, "
+        f"same data / batch / epochs per task. LJ13: `lennard_jones.py`'s data, {lj_train} train / 200 test clusters, "
+        f"batch 16, {lj_epochs} epochs, forces −∇E for every model. N-body: `nbody.py`'s simulator, {nbody_train} "
+        f"train / 300 test trajectories, batch 32, {nbody_epochs} epochs.\n\n"
+        + "\n".join(rows)
+        + "\n\n## Forward time at matched parameter count\n\n"
+        + "\n".join(timing)
+        + "\n"
+    )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(text)
     print(text)

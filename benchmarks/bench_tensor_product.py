@@ -7,12 +7,14 @@
 Inputs ``c x (0e + 1o + … + Le)`` for both operands, output ``c x (0e + … + 2L)``: every path allowed by
 parity, channel by channel ("uuu"). e3nn is ``o3.TensorProduct`` with exactly those "uuu" instructions and
 learnable per-path weights (normalisations off, as in the Gaunt paper's comparison); symc-CG has the same
-paths and weights; symc-Gaunt is the Gaunt product, route chosen by the cost model (``auto``), and for
-reference each Gaunt route. float32, batch ≥ 1024, channels 1 and 16. Time: minimum over interleaved
+paths and weights (its layout, one dense GEMM or one GEMM per (l1, l2) block, chosen by the cost model);
+symc-Gaunt is the Gaunt product, route chosen by the cost model (``auto``), and for reference each Gaunt
+route. float32, batch ≥ 1024, channels 1 and 16. Time: minimum over interleaved
 repeats after a warm-up (the machine is shared). Memory: on CUDA the peak allocated during fwd+bwd; on CPU
 the bytes autograd saves for backward (activation memory), which is what grows with batch.
 On a shared CPU use ``--threads 1`` (default): with 2 threads each small op waited ~40 ms for the other.
-The fitted exponent is the slope of log(time) against log(L) over L ≥ 2.
+The fitted exponent is the slope of log(time) against log(L) over L ≥ 2. A method whose warm-up fwd+bwd
+takes longer than ``--max-call-s`` (default 60 s) is not repeated at that size; the output says so.
 """
 
 from __future__ import annotations
@@ -104,7 +106,8 @@ def peak_bytes(module: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, device
     return torch.cuda.max_memory_allocated() - base
 
 
-def measure(lmax: int, channels: int, args: argparse.Namespace) -> list[dict]:
+def measure(lmax: int, channels: int, args: argparse.Namespace, notes: list[str]) -> list[dict]:
+    """Rows of one size; a method skipped by ``--max-call-s`` gets a line in ``notes`` instead."""
     device, batch = args.device, args.batch
     irreps = features(lmax, channels)
     generator = torch.Generator().manual_seed(lmax)
@@ -115,9 +118,15 @@ def measure(lmax: int, channels: int, args: argparse.Namespace) -> list[dict]:
         start = time.perf_counter()
         modules[name] = build().to(device=device, dtype=torch.float32)
         rows.append({"name": name, "build_s": time.perf_counter() - start})
+    for name, module in list(modules.items()):  # warm-up (e3nn codegen, caches)
+        seconds = run_once(module, x, y, True, device)
+        if seconds > args.max_call_s:
+            del modules[name]
+            rows = [r for r in rows if r["name"] != name]
+            notes.append(
+                f"{name} at L={lmax} c={channels}: skipped, one fwd+bwd took {seconds:.0f} s > {args.max_call_s} s"
+            )
     times = {(name, bwd): [] for name in modules for bwd in (False, True)}
-    for module in modules.values():  # warm-up (e3nn codegen, caches)
-        run_once(module, x, y, True, device)
     for _ in range(args.repeats):
         for name, module in modules.items():
             for bwd in (False, True):
@@ -130,9 +139,15 @@ def measure(lmax: int, channels: int, args: argparse.Namespace) -> list[dict]:
             fwd_ms=1e3 * min(times[(row["name"], False)]),
             fwdbwd_ms=1e3 * min(times[(row["name"], True)]),
             mem_mb=peak_bytes(module, x, y, device) / 2**20,
-            route=getattr(module, "route", ""),
+            route=_route(module),
         )
     return rows
+
+
+def _route(module: torch.nn.Module) -> str:
+    """The Gaunt route, or the CG layout (``cg/dense``, ``cg/blocks``); empty for e3nn."""
+    route = getattr(module, "route", "")
+    return f"{route}/{module.cg_layout}" if route == "cg" else route
 
 
 def exponent(rows: list[dict], name: str, channels: int, key: str) -> float:
@@ -143,14 +158,15 @@ def exponent(rows: list[dict], name: str, channels: int, key: str) -> float:
     return float(np.polyfit(ls, ts, 1)[0])
 
 
-def table(rows: list[dict], args: argparse.Namespace) -> str:
+def table(rows: list[dict], args: argparse.Namespace, notes: list[str]) -> str:
     lines = [
         f"Device: {args.device} ({torch.get_num_threads()} threads), batch {args.batch}, float32, "
         f"min of {args.repeats} interleaved repeats after warm-up. Memory: "
         + ("peak allocated in fwd+bwd." if args.device == "cuda" else "bytes saved for backward + output."),
         "",
-        "| L | c | method | route | fwd ms | fwd+bwd ms | memory MiB | e3nn/method fwd | e3nn/method fwd+bwd |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| L | c | method | route | build s | fwd ms | fwd+bwd ms | memory MiB | "
+        "e3nn/method fwd | e3nn/method fwd+bwd |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         peer = next(
@@ -159,8 +175,8 @@ def table(rows: list[dict], args: argparse.Namespace) -> str:
         fwd = f"{peer['fwd_ms'] / row['fwd_ms']:.1f}x" if peer else "–"
         both = f"{peer['fwdbwd_ms'] / row['fwdbwd_ms']:.1f}x" if peer else "–"
         lines.append(
-            f"| {row['L']} | {row['channels']} | {row['name']} | {row['route']} | {row['fwd_ms']:.2f} | "
-            f"{row['fwdbwd_ms']:.2f} | {row['mem_mb']:.1f} | {fwd} | {both} |"
+            f"| {row['L']} | {row['channels']} | {row['name']} | {row['route']} | {row['build_s']:.2f} | "
+            f"{row['fwd_ms']:.2f} | {row['fwdbwd_ms']:.2f} | {row['mem_mb']:.1f} | {fwd} | {both} |"
         )
     lines += ["", "Fitted exponent of time vs L (L ≥ 2; Gaunt target ≈ 3):", ""]
     lines += ["| method | c | fwd | fwd+bwd |", "|---|---|---|---|"]
@@ -170,6 +186,8 @@ def table(rows: list[dict], args: argparse.Namespace) -> str:
                 f"| {name} | {channels} | {exponent(rows, name, channels, 'fwd_ms'):.2f} | "
                 f"{exponent(rows, name, channels, 'fwdbwd_ms'):.2f} |"
             )
+    if notes:
+        lines += ["", "Notes:", ""] + [f"- {note}" for note in notes]
     return "\n".join(lines)
 
 
@@ -183,19 +201,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--threads", type=int, default=1, help="CPU threads (1: on a shared machine, 2 threads spin on each other)"
     )
-    parser.add_argument("--e3nn-lmax", type=int, default=8, help="skip e3nn above this L (its build is slow)")
-    parser.add_argument("--cg-lmax", type=int, default=8, help="skip symc-CG above this L (exact CG build)")
+    parser.add_argument("--e3nn-lmax", type=int, default=10, help="skip e3nn above this L")
+    parser.add_argument("--cg-lmax", type=int, default=10, help="skip symc-CG above this L")
+    parser.add_argument(
+        "--max-call-s", type=float, default=60.0, help="skip a method at a size where one fwd+bwd takes longer"
+    )
     parser.add_argument("--routes", action="store_true", help="also time each Gaunt route")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "tensor_product.md")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     lmaxes = (1, 2, 4, 6) if args.quick else (1, 2, 4, 6, 8, 10)
-    rows = []
+    rows, notes = [], []
     for channels in args.channels:
         for lmax in lmaxes:
-            rows += measure(lmax, channels, args)
+            rows += measure(lmax, channels, args, notes)
             print(f"done L={lmax} c={channels}", file=sys.stderr, flush=True)
-    text = table(rows, args)
+    text = table(rows, args, notes)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(f"# Tensor product benchmark ({' '.join(sys.argv[1:]) or 'full'})\n\n{text}\n")

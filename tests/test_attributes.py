@@ -4,16 +4,20 @@ and bad specs and inputs give one SymcError."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
+from typer.testing import CliRunner
 
 import symc
+from symc.backend.attribute_checks import grid_errors
+from symc.cli import app
 from symc.errors import SymcError
 from symc.solvers.invariants import distance_invariants, frame_invariants, orientation_invariants
 from symc.solvers.orientation_grids import circle_grid, fibonacci_sphere
 from symc.testing import assert_equivariant
-from symc.testing.equivariance import equivariance_error
-from symc.testing.strategies import concrete_group, random_inputs
+from symc.testing.strategies import random_inputs
 
 TEMPLATE = """model M {{
   group {group} x S(n)
@@ -73,24 +77,36 @@ def test_attribute_models_are_exactly_equivariant(group, inputs, outputs, locali
     assert report.passed and report.max_error < 1e-12
 
 
-def _grid_error(size: int) -> float:
-    spec = _spec("SE(3)", "pos: point, v: 1o, z: 0e", "e: 0e global, f: 1o", method=f"(orientations = {size})")
-    torch.manual_seed(0)
-    model = symc.build(spec)
-    group = concrete_group(spec.group, 6)
-    worst = 0.0
-    for seed in range(2):
-        rotation = group.factors[0].sample(2, generator=torch.Generator().manual_seed(seed))
-        g = (rotation, group.factors[1].identity(2))
-        difference, scale = equivariance_error(model, spec, group, g, random_inputs(spec, seed, n=6, batch=2))
-        worst = max(worst, difference / scale)
-    return worst
+GRID_SPEC = TEMPLATE.format(
+    group="SE(3)",
+    inputs="pos: point, v: 1o, z: 0e",
+    outputs="e: 0e global, f: 1o",
+    locality="complete",
+    method="(orientations = 24)",
+)
 
 
 def test_grid_equivariance_error_falls_as_the_grid_grows():
-    errors = [_grid_error(size) for size in (8, 24, 64)]
+    results = grid_errors(symc.parse(GRID_SPEC), sizes=(8, 64), trials=2)
+    assert [r.size for r in results] == [8, 24, 64] and [r.own for r in results] == [False, True, False]
+    errors = [r.max_error for r in results]
     assert errors[0] > errors[1] > errors[2]
     assert errors[2] < 0.2 * errors[0] and errors[2] < 2e-2
+
+
+def test_symc_check_reports_grid_error_against_n_and_claims_no_exactness(tmp_path: Path):
+    path = tmp_path / "grid.sym"
+    path.write_text(GRID_SPEC)
+    result = CliRunner().invoke(app, ["check", str(path), "--trials", "2", "--n", "4"])
+    assert result.exit_code == 0, result.output
+    assert "approximate, not exact" in result.output
+    summary = " ".join(result.output.split())  # rich wraps long lines
+    assert "0 equivariant, 1 approximately equivariant (orientation grid), 0 not equivariant" in summary
+    table = result.output[result.output.index("grid size N") :].splitlines()[1:6]
+    sizes = [int(line.split()[0].rstrip("*")) for line in table]
+    errors = [float(line.split()[1]) for line in table]
+    assert sizes == [4, 16, 24, 64, 256] and "24*" in table[2]
+    assert errors[0] > errors[1] > errors[3] > errors[4] and errors[4] < 1e-2
 
 
 def test_grid_models_are_exactly_permutation_equivariant_and_translation_invariant():
@@ -164,3 +180,42 @@ def test_empty_point_cloud_gives_zero_sum():
     model = symc.build(_spec())
     out = model({"pos": torch.zeros(2, 0, 3, dtype=torch.float64)})
     assert out["e"].shape == (2, 1) and bool((out["e"] == 0).all())
+
+
+@pytest.mark.parametrize(
+    ("locality", "message"),
+    [
+        ("radius(r = 0)", "must be positive"),
+        ("radius(r = -1.5)", "must be positive"),
+        ("knn(k = 0)", "at least 1"),
+        ("knn(k = -3)", "at least 1"),
+    ],
+)
+def test_non_positive_radius_and_k_are_refused_with_a_location(locality, message):
+    with pytest.raises(SymcError, match=message) as refused:
+        symc.build(_spec(locality=locality))
+    assert refused.value.location is not None
+
+
+def test_k_at_least_n_is_clamped_to_the_complete_graph():
+    pos = torch.randn(2, 5, 3, dtype=torch.float64)
+    outputs = []
+    for locality in ("knn(k = 4)", "knn(k = 50)", "complete"):
+        torch.manual_seed(0)
+        outputs.append(symc.build(_spec(outputs="e: 0e global, f: 1o", locality=locality))({"pos": pos}))
+    for out in outputs[1:]:
+        torch.testing.assert_close(out["e"], outputs[0]["e"], rtol=1e-12, atol=1e-12)
+        torch.testing.assert_close(out["f"], outputs[0]["f"], rtol=1e-12, atol=1e-12)
+
+
+def test_outputs_are_continuous_as_a_neighbour_crosses_the_cutoff():
+    torch.manual_seed(0)
+    model = symc.build(_spec(outputs="e: 0e global, f: 1o", locality="radius(r = 2.0)"))
+    base = torch.tensor([[0.0, 0.0, 0.0], [0.7, 0.3, 0.0]], dtype=torch.float64)
+    outputs = []
+    for distance in (2.0 - 1e-9, 2.0 + 1e-9):  # the third point enters / leaves the first point's ball
+        pos = torch.cat([base, torch.tensor([[distance, 0.0, 0.0]], dtype=torch.float64)]).unsqueeze(0)
+        outputs.append(model({"pos": pos}))
+    inside, outside = outputs
+    torch.testing.assert_close(inside["e"], outside["e"], rtol=0, atol=1e-8)
+    torch.testing.assert_close(inside["f"], outside["f"], rtol=0, atol=1e-8)

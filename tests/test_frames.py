@@ -211,3 +211,88 @@ def test_summary_counts_the_backbone_parameters():
     summary = model.summary(n=20)
     assert summary.parameters == sum(p.numel() for p in model.parameters())
     assert summary.n == 20 and summary.flops > 0
+
+
+def gnn_spec(locality: str) -> str:
+    body = (" group E(3) x S(n)\n input pos: point per point, vel: 1o per point, q: 0e per point\n"
+            " output pos: point per point, e: 0e global\n"
+            f" locality {locality}\n method frames(gnn(hidden = 16, layers = 2))\n dtype float64")  # fmt: skip
+    return f"model M {{\n{body}\n}}"
+
+
+@pytest.mark.parametrize("locality", ["complete", "knn(k = 3)", "radius(r = 1.5)"])
+def test_gnn_shares_one_graph_per_input_and_stays_equivariant(locality):
+    """The gnn's neighbourhoods come from the raw input once per sample; the result is the per-element graph's."""
+    spec = symc.parse(gnn_spec(locality))
+    model = symc.build(spec)
+    assert model.backbone.pair_scalars == [6], "charge-like 0e inputs give q_i q_j edge features"
+    g = torch.Generator().manual_seed(0)
+    inputs = {"pos": torch.randn(3, 8, 3, generator=g, dtype=torch.float64),
+              "vel": torch.randn(3, 8, 3, generator=g, dtype=torch.float64),
+              "q": torch.randn(3, 8, 1, generator=g, dtype=torch.float64)}  # fmt: skip
+    shared = model(inputs)
+    model._shared_graph = lambda values, owner: None  # every frame element builds its own graph
+    separate = model(inputs)
+    del model._shared_graph
+    for name in shared:
+        torch.testing.assert_close(shared[name], separate[name], rtol=0, atol=1e-12)
+    assert assert_equivariant(model, spec, trials=4, n=8).max_error < 1e-12
+
+
+def test_split_layers_compute_the_concatenated_mlp():
+    """PointNet's broadcast layers and the gnn's messages equal the MLPs on concatenated inputs."""
+    from symc.backend.frame_backbones import MessagePassing, broadcast_linear
+
+    g = torch.Generator().manual_seed(1)
+    layer = nn.Linear(7, 5).double()
+    x, s = torch.randn(2, 4, 3, generator=g, dtype=torch.float64), torch.randn(2, 4, generator=g, dtype=torch.float64)
+    torch.testing.assert_close(broadcast_linear(layer, x, s), layer(torch.cat([x, s[:, None].expand(-1, 4, -1)], -1)))
+    net = MessagePassing(4, 0, 2, 0, 8, 1, pair_scalars=(3,)).double()
+    feats, pos = (
+        torch.randn(2, 4, 4, generator=g, dtype=torch.float64),
+        torch.randn(2, 4, 3, generator=g, dtype=torch.float64),
+    )
+    message = net.messages[0]
+    h = net.embed(feats)[0, [1, 3]].unsqueeze(0)  # two points of sample 0, each the other's only neighbour
+    rel = pos[0, 3] - pos[0, 1]
+    pair = feats[0, 1, 3] * feats[0, 3, 3]
+    edges = torch.stack([torch.cat([rel, rel.norm().view(1), pair.view(1)]),
+                         torch.cat([-rel, rel.norm().view(1), pair.view(1)])]).view(1, 2, 1, 5)  # fmt: skip
+    by_hand = message.out(
+        nn.functional.silu(message.own(h[0, 0]) + message.other(h[0, 1]) + message.edge(edges[0, 0, 0]))
+    )
+    via_layer = message(h, torch.tensor([1, 0]), edges, None, h.new_ones(1, 2, 1))
+    torch.testing.assert_close(via_layer[0, 0], by_hand)
+
+
+@pytest.mark.parametrize("backbone", ["pointnet(hidden = 8, layers = 2)", "gnn(hidden = 8, layers = 2)"])
+def test_blocks_of_samples_give_the_batched_result(backbone, monkeypatch):
+    """Backbones run in cache-sized blocks of samples; the blocks reproduce the one-block result exactly."""
+    from symc.backend import frame_backbones
+
+    spec = symc.parse(gnn_spec("knn(k = 3)").replace("gnn(hidden = 16, layers = 2)", backbone))
+    model = symc.build(spec)
+    g = torch.Generator().manual_seed(2)
+    inputs = {name: torch.randn(5, 7, dim, generator=g, dtype=torch.float64) for name, dim in
+              (("pos", 3), ("vel", 3), ("q", 1))}  # fmt: skip
+    whole = model(inputs)
+    monkeypatch.setattr(frame_backbones, "BLOCK_ELEMENTS", 1)  # one sample per block
+    blocked = model(inputs)
+    for name in whole:
+        torch.testing.assert_close(blocked[name], whole[name], rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize(
+    ("group", "field"),
+    [("E(3)", "x: point per point"), ("E(3)", "x: 1o per point"), ("O(3)", "x: 1o global"), ("E(2)", "x: T(1) global"),
+     ("GL+(3)", "x: T(1) per point"), ("Aff+(2)", "x: point per point"), ("O(3)", "x: 0e per point")],
+)  # fmt: skip
+def test_fast_field_action_matches_act_on_field(group, field):
+    """Scalars, vectors and points skip act_on_field's general machinery; the result is the same."""
+    position = "p: point per point" if group[0] in "EA" else "p: T(1) per point"
+    spec = symc.parse(spec_text(group, f"{position}, {field}", "s: T(0) global"))
+    model = symc.build(spec)
+    f = spec.inputs[1]
+    g = model.geometric.sample(6, generator=torch.Generator().manual_seed(3)).to(torch.float64)
+    x = torch.randn(6, *((4,) if f.order == 1 else ()), model.codec.inputs[1].dim, dtype=torch.float64)
+    torch.testing.assert_close(model._act(f, g, x), act_on_field(model.geometric, f, g, x))

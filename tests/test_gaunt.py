@@ -12,7 +12,7 @@ from symc.so3 import gaunt, spherical_harmonics
 from symc.so3.coupling import sphere_quadrature
 from symc.so3.gaunt_fft import fourier_product, fourier_tables
 from symc.so3.irreps import Irreps
-from symc.so3.sphere_grid import grid_product, grid_tables
+from symc.so3.sphere_grid import grid_product, operand_tables
 
 
 def _dense_gaunt(l1: int, l2: int, lout: int) -> torch.Tensor:
@@ -25,14 +25,55 @@ def _dense_gaunt(l1: int, l2: int, lout: int) -> torch.Tensor:
     return out
 
 
-@pytest.mark.parametrize(("l1", "l2", "lout"), [(1, 1, 2), (2, 3, 4), (4, 4, 8), (6, 6, 12), (3, 5, 8)])
+@pytest.mark.parametrize(
+    ("l1", "l2", "lout"), [(1, 1, 2), (2, 3, 4), (4, 4, 8), (6, 6, 12), (3, 5, 8), (8, 8, 16), (10, 10, 20), (5, 4, 1)]
+)
 def test_fourier_and_grid_products_equal_the_gaunt_contraction(l1: int, l2: int, lout: int) -> None:
     generator = torch.Generator().manual_seed(l1 * 10 + l2)
     x = torch.randn(6, (l1 + 1) ** 2, generator=generator, dtype=torch.float64)
     y = torch.randn(6, (l2 + 1) ** 2, generator=generator, dtype=torch.float64)
     reference = torch.einsum("mi,mj,ijk->mk", x, y, _dense_gaunt(l1, l2, lout))
     assert (fourier_product(x, y, fourier_tables(l1, l2, lout)) - reference).abs().max() < 1e-10
-    assert (grid_product(x, y, *grid_tables(l1, l2, lout)) - reference).abs().max() < 1e-10
+    tables = tuple(operand_tables(tuple(range(l + 1)), l1 + l2 + lout) for l in (l1, l2, lout))
+    assert (grid_product(x, y, tables, (0, 1, 2)) - reference).abs().max() < 1e-10
+
+
+def _embed(unit: torch.Tensor, degrees: tuple[int, ...]) -> torch.Tensor:
+    """Unit-layout coefficients ``(M, dim)`` → full layout ``(M, (max+1)²)``."""
+    full = torch.zeros(unit.shape[0], (max(degrees) + 1) ** 2, dtype=unit.dtype)
+    start = 0
+    for l in degrees:
+        full[:, l * l : (l + 1) ** 2] = unit[:, start : start + 2 * l + 1]
+        start += 2 * l + 1
+    return full
+
+
+def test_grid_product_with_channels_layouts_gaps_and_derivatives() -> None:
+    """Two channels in a permuted layout, a broadcast one-channel operand, absent degrees, any-order grads."""
+    da, db, dc = (3, 1), (0, 2), (1, 3, 5)
+    dims = [sum(2 * l + 1 for l in d) for d in (da, db, dc)]
+    generator = torch.Generator().manual_seed(7)
+    layout_a, layout_c = (
+        torch.randperm(2 * dims[0], generator=generator),
+        torch.randperm(2 * dims[2], generator=generator),
+    )
+    tables = (
+        operand_tables(da, 10, 2.0, layout_a),
+        operand_tables(db, 10, 2.0),
+        operand_tables(dc, 10, 2.0, layout_c),
+    )
+    a = torch.randn(4, 2 * dims[0], generator=generator, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(4, dims[1], generator=generator, dtype=torch.float64, requires_grad=True)
+    out = grid_product(a, b, tables, (0, 1, 2))
+    coefficients = _dense_gaunt(3, 2, 5)
+    keep = torch.cat([torch.arange(l * l, (l + 1) ** 2) for l in dc])
+    for channel in range(2):
+        unit_a = a[:, layout_a.view(2, -1)[channel]]
+        full = torch.einsum("mi,mj,ijk->mk", _embed(unit_a, da), _embed(b, db), coefficients)
+        assert (out[:, layout_c.view(2, -1)[channel]] - 2.0 * full[:, keep]).abs().max() < 1e-10
+    # The gradient of the broadcast operand sums over the channels; derivatives of any order are products.
+    assert torch.autograd.gradcheck(lambda u, v: grid_product(u, v, tables, (0, 1, 2)), (a, b))
+    assert torch.autograd.gradgradcheck(lambda u, v: grid_product(u, v, tables, (0, 1, 2)), (a, b))
 
 
 def test_gaunt_product_is_the_pointwise_product_of_spherical_functions() -> None:

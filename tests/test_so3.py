@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
+import shutil
+from pathlib import Path
 
 import pytest
 import sympy
 import torch
+from safetensors.torch import load_file
 from sympy.physics.wigner import gaunt as sympy_gaunt
 
 from symc.groups import expm, group
-from symc.so3 import clebsch_gordan, gaunt, spherical_harmonics, wigner_D, wigner_D_algebra
-from symc.so3.coupling import complex_to_real, sphere_quadrature
+from symc.paths import cache_dir
+from symc.so3 import clebsch_gordan, coupling, gaunt, spherical_harmonics, wigner_D, wigner_D_algebra
+from symc.so3.coupling import _racah_magnitudes, complex_to_real, sphere_quadrature
 
 F64 = torch.float64
 
@@ -124,6 +129,102 @@ def test_clebsch_gordan_known_values_and_selection_rule() -> None:
     torch.testing.assert_close(ratio, torch.full((3,), ratio[0].item(), dtype=F64))
     assert abs(abs(ratio[0].item()) - 1 / math.sqrt(2)) < 1e-12
     torch.testing.assert_close(clebsch_gordan(2, 0, 2)[:, 0, :], torch.eye(5, dtype=F64))
+
+
+@pytest.mark.parametrize(("l1", "l2", "l3"), [(1, 1, 1), (2, 3, 4), (3, 3, 6), (4, 2, 3), (6, 5, 7), (6, 6, 0)])
+def test_racah_coefficients_match_sympy(l1: int, l2: int, l3: int) -> None:
+    from sympy.physics.wigner import clebsch_gordan as sympy_cg
+
+    ours = _racah_magnitudes(l1, l2, l3)
+    for m1 in range(-l1, l1 + 1):
+        for m2 in range(max(-l2, -l3 - m1), min(l2, l3 - m1) + 1):
+            exact = float(sympy.N(sympy_cg(l1, l2, l3, m1, m2, m1 + m2), 30))
+            assert abs(ours.get((m1, m2), 0.0) - exact) <= 2e-16 * max(1.0, abs(exact))
+
+
+@pytest.mark.parametrize(("l1", "l2"), [(7, 3), (9, 10), (10, 10)])
+def test_clebsch_gordan_of_one_pair_is_an_orthogonal_change_of_basis(l1: int, l2: int) -> None:
+    """Stacked over l3 = |l1−l2| … l1+l2 the CG tensors are the orthogonal map V_l1 ⊗ V_l2 → ⊕ V_l3."""
+    basis = torch.cat([clebsch_gordan(l1, l2, l3) for l3 in range(abs(l1 - l2), l1 + l2 + 1)], dim=-1)
+    matrix = basis.reshape((2 * l1 + 1) * (2 * l2 + 1), -1)
+    eye = torch.eye(matrix.shape[0], dtype=F64)
+    torch.testing.assert_close(matrix.T @ matrix, eye, atol=1e-13, rtol=0)
+    torch.testing.assert_close(matrix @ matrix.T, eye, atol=1e-13, rtol=0)
+    r = rotations(1, 17)[0]
+    d1, d2, d3 = (wigner_D(l, r) for l in (l1, l2, l1 + l2))
+    top = clebsch_gordan(l1, l2, l1 + l2)
+    torch.testing.assert_close(torch.einsum("ai,bj,ck,ijk->abc", d1, d2, d3, top), top, atol=1e-11, rtol=0)
+
+
+def test_clebsch_gordan_equals_e3nn_wigner_3j_up_to_sign_and_norm() -> None:
+    o3 = pytest.importorskip("e3nn.o3")
+    for l1, l2, l3 in [(1, 1, 1), (2, 1, 2), (3, 2, 4), (4, 4, 6), (5, 3, 2)]:
+        ours, theirs = clebsch_gordan(l1, l2, l3), o3.wigner_3j(l1, l2, l3, dtype=F64)
+        scale = (ours * theirs).sum() / (theirs * theirs).sum()
+        assert abs(abs(scale.item()) - math.sqrt(2 * l3 + 1)) < 1e-10
+        torch.testing.assert_close(ours, scale * theirs, atol=1e-10, rtol=0)
+
+
+def _fresh_cg_cache(monkeypatch: pytest.MonkeyPatch, directory) -> None:
+    """Point the disk cache at ``directory`` and forget the in-process copies of the CG tensors."""
+    monkeypatch.setenv("SYMC_CACHE_DIR", str(directory))
+    coupling._pair_cached.cache_clear()
+
+
+def _cg_file(l1: int, l2: int) -> Path:
+    key = hashlib.sha256(coupling._pair_problem(l1, l2).encode()).hexdigest()
+    return cache_dir() / f"{key}.safetensors"
+
+
+def test_clebsch_gordan_disk_cache_hit_gives_identical_numbers(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    _fresh_cg_cache(monkeypatch, tmp_path / "a")
+    computed = clebsch_gordan(5, 4, 6)
+    assert _cg_file(5, 4).is_file()
+    # Another process: same files, empty memory; a hit must not recompute.
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    _fresh_cg_cache(monkeypatch, tmp_path / "b")
+    monkeypatch.setattr(coupling, "_compute_pair", lambda l1, l2: pytest.fail("recomputed on a cache hit"))
+    assert torch.equal(clebsch_gordan(5, 4, 6), computed)
+    assert torch.equal(clebsch_gordan(5, 4, 3), _racah_real(5, 4, 3))
+
+
+def _racah_real(l1: int, l2: int, l3: int) -> torch.Tensor:
+    values = _racah_magnitudes(l1, l2, l3)
+    tensor = torch.zeros(2 * l1 + 1, 2 * l2 + 1, 2 * l3 + 1, dtype=torch.complex128)
+    for (m1, m2), value in values.items():
+        tensor[l1 + m1, l2 + m2, l3 + m1 + m2] = value
+    return coupling._to_real_basis(l1, l2, l3, tensor)
+
+
+def test_corrupt_clebsch_gordan_cache_file_is_recomputed(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    _fresh_cg_cache(monkeypatch, tmp_path / "good")
+    expected = clebsch_gordan(3, 2, 4)
+    valid = _cg_file(3, 2).read_bytes()
+    for name, damage in (("garbage", b"not a safetensors file"), ("flipped", valid[:-8] + b"\x00" * 8)):
+        _fresh_cg_cache(monkeypatch, tmp_path / name)  # a new directory: nothing of it is in memory
+        _cg_file(3, 2).parent.mkdir(parents=True)
+        _cg_file(3, 2).write_bytes(damage)
+        assert torch.equal(clebsch_gordan(3, 2, 4), expected)
+        rewritten = load_file(_cg_file(3, 2))["basis"]  # rewritten with a valid entry
+        assert torch.equal(rewritten[..., 3 + 5 + 7 : 3 + 5 + 7 + 9], expected)  # after l3 = 1, 2, 3
+
+
+def test_clebsch_gordan_cache_writes_are_atomic(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """A write that fails before its rename leaves neither a partial entry nor a temporary file."""
+    import symc.solvers.cache as solver_cache
+
+    _fresh_cg_cache(monkeypatch, tmp_path / "failing")
+
+    def failing_replace(source: str, target: str) -> None:
+        raise OSError("disk full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(solver_cache.os, "replace", failing_replace)
+        expected = clebsch_gordan(2, 2, 3)
+    assert not list((tmp_path / "failing").iterdir())
+    _fresh_cg_cache(monkeypatch, tmp_path / "working")
+    assert torch.equal(clebsch_gordan(2, 2, 3), expected)
+    assert [p.name for p in (tmp_path / "working").iterdir()] == [_cg_file(2, 2).name]
 
 
 def test_change_of_basis_is_unitary() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from hypothesis import given, settings
@@ -18,6 +20,8 @@ CASES = [
     ("0e+1o+2e", "0e+1o+2e", "0e+1o+2e+3o+4e", "gaunt", "grid"),
     ("0e+1o+2e", "0e+1o+2e", "0e+1o+2e+3o+4e", "gaunt", "fft"),
     ("3x0e+3x1o+3x2e", "0e+1o+2e+3o", "3x0e+3x1o+3x2e", "gaunt", "fft"),  # convolution form
+    ("3x0e+3x1o+3x2e", "0e+1o+2e+3o", "3x0e+3x1o+3x2e", "gaunt", "grid"),
+    ("2x1o+2x3o", "0e+2e", "2x1o+2x3o+2x5o", "gaunt", "grid"),  # absent degrees
     ("2x0o+2x1e+2x2o", "2x0e+2x1o", "2x0o+2x1e+2x2o+2x3e", "gaunt", "grid"),  # pseudo-tensors ⊗ tensors
     ("0e+1o+1e+2e", "1o+2o", "0e+0o+1e+1o+2e+3o+3e", "cg", None),
     ("2x0e+2x1o", "2x1o", "2x0e+2x1e+2x2e", "cg", None),  # cross product 1o ⊗ 1o → 1e
@@ -98,6 +102,131 @@ def test_external_weights_equal_internal_weights_and_broadcast_over_channels() -
         w = internal.weight.detach()
         assert torch.allclose(external(x, y, w.expand(2, 3, -1)), internal(x, y), atol=1e-12)
         assert torch.allclose(external(x, y, w.expand(2, 3, 4, -1)), internal(x, y), atol=1e-12)
+
+
+# ---------------------------------------------------------------- CG layouts (symc.backend.tp_cg)
+
+# batch_hint=1 makes the per-block overhead dominate the cost model (dense layout); a huge hint, blocks.
+LAYOUTS = {"dense": 1, "blocks": 10**9}
+CG_CASES = [
+    ("2x0e+2x1o+2x2e+2x3o", "2x0e+2x1o+2x2e+2x3o", "2x0e+2x1o+2x2e+2x3o+2x4e+2x5o+2x6e"),  # full product
+    ("3x0e+3x1o+3x2e", "0e+1o+2e+3o", "3x0e+3x1o+3x2e+3x3o"),  # shared second operand (convolution)
+    ("0e+1o+1e+2e", "1o+2o", "0e+0o+1e+1o+2e+3o+3e"),  # both parities at one degree
+    ("2x1o+2x1o+2x0e", "2x1o+2x0e", "2x0e+2x1e+2x1o+2x2e+2x0e"),  # repeated irreps, unsorted
+]
+
+
+def _cg_reference(tp: TensorProduct, x: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """Path by path in e3nn's layout: ``Σ_p w_p sqrt(n3/fan_in) Σ_ij x_i y_j C_ij^k``; ``w (..., [c,] P)``."""
+    from symc.so3 import clebsch_gordan
+
+    c = tp.units.channels
+    s1, s2, so = tp.irreps1.slices(), tp.irreps2.slices(), tp.irreps_out.slices()
+    w = w[..., None, :] if w.dim() == x.dim() else w  # per sample: broadcast over channels
+    out = torch.zeros(*x.shape[:-1], tp.irreps_out.dim, dtype=x.dtype)
+    for index, path in enumerate(tp.paths):
+        a, b, o = tp.units.unit1[path.i1], tp.units.unit2[path.i2], tp.units.unit_out[path.i3]
+        fan_in = sum(1 for p in tp.paths if p.i3 == path.i3)
+        cg = clebsch_gordan(a.l, b.l, o.l) * math.sqrt(o.dim / fan_in)
+        xa = x[..., s1[path.i1]].reshape(*x.shape[:-1], c, a.dim)
+        yb = y[..., s2[path.i2]].reshape(*y.shape[:-1], -1, b.dim)
+        part = torch.einsum("...ui,...uj,ijk->...uk", xa, yb.expand(*xa.shape[:-1], b.dim), cg)
+        out[..., so[path.i3]] += (part * w[..., index, None]).reshape(*x.shape[:-1], -1)
+    return out
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+@pytest.mark.parametrize(("irreps1", "irreps2", "irreps_out"), CG_CASES)
+def test_cg_layouts_match_a_path_by_path_reference(layout: str, irreps1: str, irreps2: str, irreps_out: str) -> None:
+    generator = torch.Generator().manual_seed(11)
+    tp = TensorProduct(irreps1, irreps2, irreps_out, "cg", batch_hint=LAYOUTS[layout]).double()
+    assert tp.cg_layout == layout and tp.impl == "cg"
+    with torch.no_grad():
+        tp.weight.copy_(torch.randn(tp.weight_numel, generator=generator, dtype=torch.float64))
+    x = torch.randn(2, 3, tp.irreps1.dim, generator=generator, dtype=torch.float64)
+    y = torch.randn(2, 3, tp.irreps2.dim, generator=generator, dtype=torch.float64)
+    expected = _cg_reference(tp, x, y, tp.weight.detach())
+    torch.testing.assert_close(tp(x, y), expected, atol=1e-12, rtol=0)
+    torch.testing.assert_close(tp.float()(x.float(), y.float()), expected.float(), atol=1e-5, rtol=1e-5)
+    tp.double()  # the tables stay float64 through .float(); the weights were rounded to float32
+    torch.testing.assert_close(tp(x, y), _cg_reference(tp, x, y, tp.weight.detach()), atol=1e-12, rtol=0)
+
+
+@pytest.mark.parametrize(("irreps1", "irreps2", "irreps_out"), CG_CASES[1:])
+def test_cg_external_weights_per_sample_and_per_channel(irreps1: str, irreps2: str, irreps_out: str) -> None:
+    generator = torch.Generator().manual_seed(12)
+    tp = TensorProduct(irreps1, irreps2, irreps_out, "cg", external_weights=True).double()
+    assert tp.cg_layout == "blocks"
+    c = tp.units.channels
+    x = torch.randn(4, tp.irreps1.dim, generator=generator, dtype=torch.float64)
+    y = torch.randn(4, tp.irreps2.dim, generator=generator, dtype=torch.float64)
+    for shape in ((4, tp.weight_numel), (4, c, tp.weight_numel)):
+        w = torch.randn(*shape, generator=generator, dtype=torch.float64)
+        torch.testing.assert_close(tp(x, y, w), _cg_reference(tp, x, y, w), atol=1e-12, rtol=0)
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_cg_layouts_gradcheck_and_gradgradcheck_with_internal_weights(layout: str) -> None:
+    tp = TensorProduct("2x0e+2x1o+2x2e", "0e+1o", "2x0e+2x1o+2x1e+2x2e", "cg", batch_hint=LAYOUTS[layout]).double()
+    assert tp.cg_layout == layout
+    generator = torch.Generator().manual_seed(13)
+    with torch.no_grad():
+        tp.weight.copy_(torch.randn(tp.weight_numel, generator=generator, dtype=torch.float64))
+    x = torch.randn(2, 18, generator=generator, dtype=torch.float64, requires_grad=True)
+    y = torch.randn(2, 4, generator=generator, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(tp, (x, y))
+    assert torch.autograd.gradgradcheck(tp, (x, y))
+    tp(x, y).square().sum().backward()
+    assert tp.weight.grad is not None and tp.weight.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_cg_matches_e3nn_uuu_tensor_product(layout: str) -> None:
+    """Same paths as e3nn's "uuu" product; e3nn's wigner_3j is ±C/sqrt(2l3+1) (Frobenius-normalised)."""
+    o3 = pytest.importorskip("e3nn.o3")
+    from symc.so3 import clebsch_gordan
+
+    irreps1, irreps_out = "2x0e+2x1o+2x2e", "2x0e+2x1o+2x2e+2x3o+2x4e"
+    tp = TensorProduct(irreps1, irreps1, irreps_out, "cg", batch_hint=LAYOUTS[layout]).double()
+    generator = torch.Generator().manual_seed(14)
+    with torch.no_grad():
+        tp.weight.copy_(torch.randn(tp.weight_numel, generator=generator, dtype=torch.float64))
+    scales = []
+    for path in tp.paths:
+        a, b, o = tp.units.unit1[path.i1], tp.units.unit2[path.i2], tp.units.unit_out[path.i3]
+        ours, theirs = clebsch_gordan(a.l, b.l, o.l), o3.wigner_3j(a.l, b.l, o.l, dtype=torch.float64)
+        fan_in = sum(1 for p in tp.paths if p.i3 == path.i3)
+        scales.append(torch.sign((ours * theirs).sum()) * o.dim / math.sqrt(fan_in))
+    instructions = [(p.i1, p.i2, p.i3, "uuu", True) for p in tp.paths]
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)  # e3nn stores its wigner_3j in the default dtype
+    try:
+        peer = o3.TensorProduct(
+            o3.Irreps(irreps1),
+            o3.Irreps(irreps1),
+            o3.Irreps(irreps_out),
+            instructions,
+            irrep_normalization="none",
+            path_normalization="none",
+            internal_weights=False,
+            shared_weights=True,
+        )
+    finally:
+        torch.set_default_dtype(previous)
+    x = torch.randn(5, tp.irreps1.dim, generator=generator, dtype=torch.float64)
+    y = torch.randn(5, tp.irreps1.dim, generator=generator, dtype=torch.float64)
+    peer_weights = (tp.weight.detach() * torch.stack(scales))[:, None].expand(-1, 2).reshape(-1)
+    torch.testing.assert_close(tp(x, y), peer.double()(x, y, peer_weights), atol=1e-10, rtol=0)
+
+
+def test_cg_cost_model_picks_dense_for_small_products_and_blocks_for_large_ones() -> None:
+    def full(lmax: int, channels: int = 1) -> str:
+        return "+".join(f"{channels}x{l}{'eo'[l % 2]}" for l in range(lmax + 1))
+
+    assert TensorProduct(full(1), full(1), full(2), "cg").cg_layout == "dense"
+    large = TensorProduct(full(6), full(6), full(12), "cg")
+    assert large.cg_layout == "blocks" and "blocks are cheaper" in large.describe()
+    assert TensorProduct(full(1), full(1), full(2), "cg", external_weights=True).cg_layout == "blocks"
 
 
 def test_channelwise_product_acts_channel_by_channel() -> None:

@@ -15,6 +15,10 @@ In the grid geometry each point carries a signal on N fixed orientations and eac
 convolution of PONITA: spatial (per orientation, depthwise) then over the sphere (a kernel of oᵀo').
 Vector inputs enter as invariants (v_iᵀr, v_jᵀr, v_iᵀv_j, and their coordinates in o_i / R_i), or lifted as
 vᵀo on a grid, and also pass straight to vector outputs with invariant weights (Σ_c α_c(h_i) v_ic).
+The kernels see the raw invariants plus a Gaussian radial basis of ‖r‖ (``RadialBasis``): without it the
+few-per-cent distance changes that set an LJ energy barely move a freshly initialised MLP and training stalls at
+the mean. Under ``radius(r_c)`` every edge's contribution carries the cosine window (bias-free kernels) and the
+neighbour mean divides by the windowed degree, so outputs and −∇E forces are continuous as pairs cross r_c.
 
 Cost per layer: O(E·C) (O(E·N·C) + O(n·N²·C) on a grid) for E edges, C channels and n points.
 """
@@ -47,6 +51,25 @@ DEFAULT_WIDTH = 64
 DEFAULT_LAYERS = 3
 BASIS_WIDTH = 64  # width of the shared embedding of the pair invariants (PONITA's kernel basis)
 LOCALITIES = ("complete", "radius", "knn")
+RADIAL_COUNT = 32  # Gaussians resolving ‖r‖ (small displacements must move the kernels, e.g. for −∇E forces)
+RADIAL_RANGE = 8.0  # their span [0, RADIAL_RANGE] without a cut-off (complete, knn); under radius(r_c): [0, r_c]
+
+
+class RadialBasis(nn.Module):
+    """Smooth Gaussian basis of distances: ``r (..., 1) -> exp(−((r − μ_k)/w)²) (..., count)``.
+
+    Centres ``μ_k`` evenly spaced on ``[0, r_max]``, width ``w`` their spacing. Raw invariants vary too little
+    over a cluster (a few % of ‖r‖) for a freshly initialised MLP to tell configurations apart; this
+    expansion gives the kernels the resolution of the grid spacing from the first step (SchNet's filter).
+    """
+
+    def __init__(self, count: int, r_max: float) -> None:
+        super().__init__()
+        self.register_buffer("centres", torch.linspace(0.0, r_max, count))
+        self.width = r_max / (count - 1)
+
+    def forward(self, r: Tensor) -> Tensor:
+        return torch.exp(-(((r - self.centres) / self.width) ** 2))
 
 
 def _mlp(width_in: int, width: int, width_out: int, act: type[nn.Module]) -> nn.Sequential:
@@ -61,7 +84,7 @@ class AttributeLayer(nn.Module):
 
     def __init__(self, width: int, basis_width: int, act: type[nn.Module], grid: bool) -> None:
         super().__init__()
-        self.kernel = nn.Linear(basis_width, width)
+        self.kernel = nn.Linear(basis_width, width, bias=False)  # no bias: windowed basis ⇒ windowed message
         self.fibre = _mlp(1, basis_width, width, act) if grid else None
         self.norm = nn.LayerNorm(width)
         self.update = _mlp(width, 4 * width, width, act)
@@ -125,7 +148,9 @@ class AttributesModel(CompiledModule):
         self.n_scalar_out = sum(s.kind == "scalar" for s in self.out_slots)
         node_in, edge_in = self._input_widths(len(self.scalar_slots), m)
         self.embed = _mlp(node_in, width, width, act)
-        self.edge_basis = nn.Sequential(_mlp(edge_in, BASIS_WIDTH, BASIS_WIDTH, act), act())
+        self.cutoff = float(spec.locality.get("r")) if spec.locality.kind == "radius" else None
+        self.radial = RadialBasis(RADIAL_COUNT, self.cutoff or RADIAL_RANGE)
+        self.edge_basis = nn.Sequential(_mlp(edge_in + RADIAL_COUNT, BASIS_WIDTH, BASIS_WIDTH, act), act())
         grid = self.geometry == "grid"
         self.layers = nn.ModuleList(AttributeLayer(width, BASIS_WIDTH, act, grid) for _ in range(layers))
         v_out = self.n_vec_out
@@ -136,13 +161,12 @@ class AttributesModel(CompiledModule):
         self.mix_head = nn.Linear(width, v_out * m) if has_vectors and m else None
         own_width = v_out * (d if self.geometry == "frames" else 1)
         self.own_head = nn.Linear(width, own_width) if has_vectors and self.geometry != "positions" else None
-        self.edge_vector_kernel = nn.Linear(BASIS_WIDTH, width) if has_vectors else None
-        self.edge_vector_head = nn.Linear(width, v_out) if has_vectors else None
+        self.edge_vector_kernel = nn.Linear(BASIS_WIDTH, width, bias=False) if has_vectors else None
+        self.edge_vector_head = nn.Linear(width, v_out, bias=False) if has_vectors else None
         if grid:
             self.register_buffer("grid", orientation_grid(d, int(spec.method.get("orientations"))))
         else:
             self.grid = None
-        self.cutoff = float(spec.locality.get("r")) if spec.locality.kind == "radius" else None
         self.k = int(spec.locality.get("k")) if spec.locality.kind == "knn" else None
 
     def _geometry(self, spec: ModelSpec) -> str:
@@ -187,7 +211,6 @@ class AttributesModel(CompiledModule):
             dim=-1,
         )
         vectors = self._vectors(values, flat_pos, batch_size, n)
-        degree = torch.bincount(edges[1], minlength=flat_pos.shape[0]).clamp_min(1).to(flat_pos.dtype)
         frame = ori = None
         if self.frame_slot is not None:
             frame = self._per_point(self.frame_slot, values, batch_size, n)
@@ -195,10 +218,16 @@ class AttributesModel(CompiledModule):
         if self.ori_slot is not None:
             ori = unit_orientations(self._per_point(self.ori_slot, values, batch_size, n), self.ori_slot.field)
         node, edge, rel = self._invariants(flat_pos, edges, scalars, vectors, ori, frame)
-        basis = self.edge_basis(edge)
+        radial = self.radial(rel.norm(dim=-1, keepdim=True))  # (E, RADIAL_COUNT)
+        if self.geometry == "grid":
+            radial = radial.unsqueeze(1).expand(-1, edge.shape[1], -1)
+        # Every edge's contribution is proportional to its cut-off window (the kernels have no bias), and the
+        # mean over neighbours divides by the windowed degree: E and −∇E stay continuous as pairs cross r_c.
+        window = rel.new_ones(rel.shape[0])
         if self.cutoff is not None:
             window = 0.5 * (torch.cos(math.pi * rel.norm(dim=-1) / self.cutoff) + 1.0)
-            basis = basis * window.reshape(-1, *([1] * (basis.dim() - 1)))
+        basis = self.edge_basis(torch.cat([edge, radial], dim=-1)) * window.reshape(-1, *([1] * (edge.dim() - 1)))
+        degree = torch.zeros_like(flat_pos[:, 0]).index_add_(0, edges[1], window).clamp_min(1.0)
         inv_degree = (1.0 / degree).reshape(-1, *([1] * (node.dim() - 1)))
         h = self.embed(node)
         cosines = self.grid @ self.grid.T if self.grid is not None else None

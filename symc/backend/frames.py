@@ -16,7 +16,14 @@ from torch import Tensor, nn
 
 from symc.backend.compiled import CompiledModule
 from symc.backend.fields import FieldCodec
-from symc.backend.frame_backbones import DEFAULT_DEPTH, DEFAULT_WIDTH, FlatMLP, MessagePassing, PointNet
+from symc.backend.frame_backbones import (
+    DEFAULT_DEPTH,
+    DEFAULT_WIDTH,
+    FlatMLP,
+    MessagePassing,
+    Neighbours,
+    PointNet,
+)
 from symc.backend.summary import LayerSummary, ModelSummary
 from symc.errors import SymcError
 from symc.groups import act_on_field, group
@@ -28,9 +35,12 @@ from symc.solvers.sort_frames import sorting_frames
 SUMMARY_N = 10  # set size at which summary() estimates FLOPs
 LOCALITIES = ("complete", "global", "knn", "radius")
 POSITION_REPS = (Point(), TensorRep(1), Irrep(1, -1))
+SCALAR_REPS = (Irrep(0, 1), TensorRep(0))  # invariant scalars; the gnn sees their pair products on its edges
+LINEAR_REPS = (TensorRep(1), Irrep(1, -1))  # vectors moved by the linear part L itself (D¹(R) = R for 1o)
 # family -> (frame kind, minimum points): minimum = what pins the translation and enough axes in 3D.
 FAMILY_FRAMES = {"SO": "rotation", "O": "orthogonal", "SE": "rotation", "E": "orthogonal", "T": "translation",
                  "GL+": "affine", "SL": "affine", "Aff+": "affine"}  # fmt: skip
+RIGID_KINDS = ("rotation", "orthogonal", "translation")  # frames that keep distances between points
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,12 +98,12 @@ class FrameAveragedModel(CompiledModule):
     def _average(self, values: dict[str, Tensor]) -> dict[str, Tensor]:
         batch = next(iter(values.values())).shape[0]
         g, g_inv, owner, weight = self._elements(values, batch)
-        canonical = {f.name: self._act(f, g_inv, values[f.name][owner]) for f in self.spec.inputs}
+        canonical = {f.name: self._act(f, g_inv, values[f.name].index_select(0, owner)) for f in self.spec.inputs}
         order = None
         if self.plan.sort_points:
             canonical, order, owner_p, weight_p = self._sort(canonical)
             g, owner, weight = _select(g, owner_p), owner[owner_p], weight[owner_p] * weight_p
-        raw = self._run_backbone(canonical)
+        raw = self._run_backbone(canonical, self._shared_graph(values, owner) if order is None else None)
         result = {}
         for f in self.spec.outputs:
             y = raw[f.name]
@@ -119,7 +129,20 @@ class FrameAveragedModel(CompiledModule):
         return g, g_inv, frames.owner, frames.weight
 
     def _act(self, field: FieldSpec, g: Tensor | None, x: Tensor) -> Tensor:
-        return x if g is None else act_on_field(self.geometric, field, g, x)
+        """``g · x`` for one element per row of ``x (total, [n,] dim)``. Scalars, vectors and points (the
+        common fields) take one batched matmul ``x Lᵀ (+ t)``; every other rep goes through ``act_on_field``."""
+        if g is None or field.rep in SCALAR_REPS:
+            return x
+        vector = field.rep in LINEAR_REPS or (field.rep == Point() and self.geometric.affine)
+        if vector and x.shape[-1] == self.geometric.linear_size:
+            linear = self.geometric.linear_part(g).transpose(1, 2)
+            rows = x if field.order == 1 else x.unsqueeze(1)
+            if field.rep == Point():
+                moved = torch.baddbmm(self.geometric.translation_part(g).unsqueeze(1), rows, linear)
+            else:
+                moved = torch.bmm(rows, linear)
+            return moved if field.order == 1 else moved.squeeze(1)
+        return act_on_field(self.geometric, field, g, x)
 
     def _sort(self, canonical: dict[str, Tensor]) -> tuple[dict[str, Tensor], Tensor, Tensor, Tensor]:
         per_point = [canonical[f.name] for f in self.spec.inputs if f.order == 1]
@@ -132,7 +155,17 @@ class FrameAveragedModel(CompiledModule):
             out[f.name] = x
         return out, frames.order, frames.owner, frames.weight
 
-    def _run_backbone(self, canonical: dict[str, Tensor]) -> dict[str, Tensor]:
+    def _shared_graph(self, values: dict[str, Tensor], owner: Tensor) -> Neighbours | None:
+        """The gnn's neighbourhoods of the raw input, computed once per sample and repeated for its frame
+        elements (``owner (total,)``): rigid frames keep every distance, so each canonical copy has the same
+        graph. None for other backbones and for affine frames (whitening changes distances)."""
+        if not isinstance(self.backbone, MessagePassing) or self.plan.kind not in RIGID_KINDS:
+            return None
+        graph = self.backbone.neighbours(values[self.plan.position])
+        valid = None if graph.valid is None else graph.valid.index_select(0, owner)
+        return Neighbours(graph.index.index_select(0, owner), valid)
+
+    def _run_backbone(self, canonical: dict[str, Tensor], graph: Neighbours | None) -> dict[str, Tensor]:
         if not self.builtin:
             raw = self.backbone(canonical)
             if not isinstance(raw, dict) or any(f.name not in raw for f in self.spec.outputs):
@@ -149,7 +182,10 @@ class FrameAveragedModel(CompiledModule):
         point_x = torch.cat(points, -1) if points else canonical_zeros(canonical, total, n)
         global_x = torch.cat(globals_, -1) if globals_ else canonical_zeros(canonical, total)
         positions = canonical.get(self.plan.position) if self.plan.position else None
-        per_point, global_y = self.backbone(point_x, global_x, positions)
+        if graph is None:
+            per_point, global_y = self.backbone(point_x, global_x, positions)
+        else:
+            per_point, global_y = self.backbone(point_x, global_x, positions, graph)
         return _split_outputs(self.spec, self.codec, per_point, global_y)
 
     def summary(self, n: int | None = None) -> ModelSummary:
@@ -300,7 +336,8 @@ def _builtin_backbone(spec: ModelSpec, codec: FieldCodec, name: str, call: objec
     if name == "gnn":
         loc = spec.locality
         k, r = loc.get("k"), loc.get("r")
-        return MessagePassing(point_in, global_in, point_out, global_out, width, depth, loc.kind, k, r)
+        pairs = _scalar_channels(spec, codec)
+        return MessagePassing(point_in, global_in, point_out, global_out, width, depth, loc.kind, k, r, pairs)
     n = 0 if not point_in + point_out else codec.fixed_n
     if n is None:
         raise SymcError(
@@ -309,6 +346,18 @@ def _builtin_backbone(spec: ModelSpec, codec: FieldCodec, name: str, call: objec
             hint="write the set size into the group (S(5)), or use pointnet / gnn for any n",
         )
     return FlatMLP(n, point_in, global_in, point_out, global_out, width, depth)
+
+
+def _scalar_channels(spec: ModelSpec, codec: FieldCodec) -> tuple[int, ...]:
+    """Channels of the concatenated per-point input (``_run_backbone``'s order) that hold invariant scalars."""
+    dims = {p.name: p.dim for p in codec.inputs}
+    channels, offset = [], 0
+    for f in spec.inputs:
+        if f.order == 1:
+            if f.rep in SCALAR_REPS:
+                channels.extend(range(offset, offset + dims[f.name]))
+            offset += dims[f.name]
+    return tuple(channels)
 
 
 __all__ = ["FrameAveragedModel", "FramePlan", "build_frames_model"]

@@ -7,14 +7,18 @@ broadcast over the channels ("equivariant convolution"), usually with ``external
 per-edge weights from a radial network. Tensors use e3nn's layout (``symc.so3.irreps``).
 
 - ``impl='cg'``: every path allowed by the triangle rule and parity, one learnable weight per path
-  (or per sample with external weights). Dense route: ``(x ⊗ y) @ C``, O(L⁶) per product.
+  (or per sample with external weights). Two layouts (``symc.backend.tp_cg``): one dense GEMM
+  ``(x ⊗ y) @ C``, O(L⁶) per product, for small products; or one GEMM per (l1, l2) pair restricted to
+  the l3 it reaches, O(Σ_paths n1·n2·n3) (e3nn's work), chosen by ``tp_cost.cg_cost``.
 - ``impl='gaunt'``: the exact product of the two spherical functions, projected on the output degrees:
   only paths with ``l1+l2+l3`` even (for irreps with parity (−1)^l, as harmonics, those are all the
   paths parity allows; pseudo-tensor outputs such as the cross product 1o ⊗ 1o → 1e are not produced:
   add a second ``TensorProduct(impl='cg')`` for them). Path weights are fixed to the Gaunt coefficients;
   learnable (or external) weights scale each input-1 irrep and each output irrep. Three routes give the
-  same numbers: ``dense`` (Gaunt coefficients in one GEMM), ``grid`` (exact S² quadrature, three GEMMs,
-  O(L⁴)) and ``fft`` (2D Fourier, O(L³)); the cost model of ``symc.backend.tp_cost`` picks one.
+  same numbers: ``dense`` (Gaunt coefficients in one GEMM, O(L⁶)), ``grid`` (exact S² quadrature with
+  separable transforms, O(L³), ``symc.so3.sphere_grid``: it reads and writes e3nn's layout directly, and
+  its backward is two more grid products, so autograd keeps only the inputs) and ``fft`` (2D Fourier,
+  O(L³) but slower in practice); the cost model of ``symc.backend.tp_cost`` picks one.
 - ``impl='auto'``: Gaunt when it produces every requested output, else CG; then the cheapest route.
 """
 
@@ -25,13 +29,12 @@ import math
 import torch
 from torch import Tensor, nn
 
-from symc.backend.tp_cost import RouteCost, choose, dense_cost, fft_cost, grid_cost
+from symc.backend.tp_cg import block_operations, cg_blocks_forward, cg_tables
+from symc.backend.tp_cost import RouteCost, cg_cost, choose, dense_cost, fft_cost, grid_cost
 from symc.backend.tp_paths import (
     Path,
-    SparseCoupling,
     Units,
     check_every_output_reached,
-    coupling_tensor,
     selection_paths,
     split_units,
     unit_dim,
@@ -39,10 +42,11 @@ from symc.backend.tp_paths import (
 from symc.errors import SymcError
 from symc.so3.gaunt_fft import fourier_tables, project_torus, torus_values
 from symc.so3.irreps import Irreps
-from symc.so3.sphere_grid import grid_tables
+from symc.so3.sphere_grid import OperandTables, grid_product, operand_tables
 
 IMPLS = ("gaunt", "cg", "auto")
 GAUNT_ROUTES = ("dense", "grid", "fft")
+GRID_ROLES = ("1", "2", "out")  # operand roles of the grid tables
 OUTER_CHUNK_ELEMENTS = 2**24  # bound on the outer-product intermediate of the dense routes
 
 
@@ -117,7 +121,12 @@ class TensorProduct(nn.Module):
 
     def _choose(self, route: str | None, batch_hint: int) -> tuple[RouteCost, str]:
         if self.impl == "cg":
-            return self.costs[0], "Clebsch–Gordan: the only route with per-path weights and odd paths"
+            blocks = block_operations(self.units, self.paths)
+            cost, self.cg_layout, why = cg_cost(
+                self.costs[0], blocks, batch_hint, self.units.channels, self.external_weights
+            )
+            self.costs = [cost]  # the chosen layout's; ``why`` compares both
+            return cost, f"Clebsch–Gordan (the only route with per-path weights and odd paths), {why}"
         if route is not None:
             return next(c for c in self.costs if c.route == route), "route forced by the caller"
         return choose(self.costs, batch_hint, self.units.channels)
@@ -142,19 +151,13 @@ class TensorProduct(nn.Module):
             self.register_buffer(f"irrep_of_{name}", torch.tensor(owner), persistent=False)
 
     def _build_cg(self) -> None:
-        coupling = coupling_tensor(self.units, self.paths, "cg")
-        rows, dout = unit_dim(self.units.unit1) * unit_dim(self.units.unit2), unit_dim(self.units.unit_out)
-        if self.external_weights:
-            # Per-sample weights cannot be folded into the matrix: keep one column per path component.
-            self._register_table("coupling", coupling.dense(rows, coupling.columns, by_path=True))
-            self.register_buffer("column_path", _column_owner(coupling, "path"), persistent=False)
-            self.register_buffer("column_out", _column_owner(coupling, "out"), persistent=False)
-            return
-        self.weight = nn.Parameter(torch.ones(len(self.paths)))
-        for name in ("row", "out", "path", "value"):
-            self.register_buffer(f"coupling_{name}", getattr(coupling, name), persistent=False)
-        self._float_tables.add("coupling_value")
-        self.coupling_shape = (rows, dout)
+        """Coupling tables of the CG layout chosen in ``_choose`` (``symc.backend.tp_cg``)."""
+        if not self.external_weights:
+            self.weight = nn.Parameter(torch.ones(len(self.paths)))
+        tables = cg_tables(self.units, self.paths, blocked=self.cg_layout == "blocks")
+        self.cg_plan = tables.layout
+        self._register_table("cg_values", tables.values)
+        self.register_buffer("cg_value_path", tables.value_path, persistent=False)
 
     def _build_gaunt(self) -> None:
         u = self.units
@@ -164,16 +167,30 @@ class TensorProduct(nn.Module):
         rows1, rows2, cols = _full_index(u.unit1), _full_index(u.unit2), _full_index(u.unit_out)
         scale = math.sqrt(4 * math.pi)
         if self.route == "dense":
-            # All Gaunt coefficients at once from the exact quadrature: G = Σ_p E1[i,p] E2[j,p] project[p,k].
-            evaluate1, evaluate2, project = grid_tables(l1, l2, lo)
-            pairs = (evaluate1[rows1, None, :] * evaluate2[None, rows2, :]).reshape(len(rows1) * len(rows2), -1)
-            self._register_table("coupling", scale * pairs @ project[:, cols])
+            # All Gaunt coefficients at once: the grid product of every pair of basis vectors.
+            units = (u.unit1, u.unit2, u.unit_out)
+            tables = tuple(operand_tables(_degrees(unit), l1 + l2 + lo, scale) for unit in units)
+            d1, d2 = len(rows1), len(rows2)
+            basis1 = torch.eye(d1, dtype=torch.float64).repeat_interleave(d2, 0)
+            basis2 = torch.eye(d2, dtype=torch.float64).repeat(d1, 1)
+            self._register_table("coupling", grid_product(basis1, basis2, tables, (0, 1, 2)).contiguous())
             return
         if self.route == "grid":
-            evaluate1, evaluate2, project = grid_tables(l1, l2, lo)
-            self._register_table("evaluate1", evaluate1[rows1].contiguous())
-            self._register_table("evaluate2", evaluate2[rows2].contiguous())
-            self._register_table("project", (scale * project[:, cols]).contiguous())
+            # Tables gather straight from e3nn's layout (no channel permutation); the weights act there too.
+            for role, unit in zip(GRID_ROLES, (u.unit1, u.unit2, u.unit_out), strict=True):
+                layout = getattr(self, f"to_channels_{role}")
+                for field, value in operand_tables(_degrees(unit), l1 + l2 + lo, scale, layout).tensors().items():
+                    if value.is_floating_point():
+                        self._register_table(f"grid{role}_{field}", value)
+                    else:
+                        self.register_buffer(f"grid{role}_{field}", value, persistent=False)
+            for role, count in (("1", len(u.unit1)), ("out", len(u.unit_out))):
+                # Weight column of each e3nn feature: row 0 for weights with c channels, row 1 with one.
+                owner = getattr(self, f"irrep_of_{role}")
+                position = getattr(self, f"from_channels_{role}")
+                irrep = owner[position % len(owner)]
+                columns = torch.stack([position // len(owner) * count + irrep, irrep])
+                self.register_buffer(f"grid_weight_{role}", columns, persistent=False)
             return
         tables = fourier_tables(l1, l2, lo)
         self.grid_size = tables.grid
@@ -216,6 +233,10 @@ class TensorProduct(nn.Module):
                 f"x has leading shape {tuple(batch)} but y has {tuple(y.shape[:-1])}",
                 hint="pass operands with the same batch shape (expand y explicitly to broadcast it)",
             )
+        if self.route == "grid" and self.impl == "gaunt":
+            w = self._weights(weight, batch, math.prod(batch))
+            out = self._grid(x.reshape(-1, x.shape[-1]), y.reshape(-1, y.shape[-1]), w)
+            return out.reshape(*batch, self.irreps_out.dim)
         c = self.units.channels
         xs = _permute(x.reshape(-1, x.shape[-1]), self.to_channels_1, c).reshape(-1, c, unit_dim(self.units.unit1))
         ys = _permute(y.reshape(-1, y.shape[-1]), self.to_channels_2, c).reshape(
@@ -241,28 +262,41 @@ class TensorProduct(nn.Module):
         return weight.reshape(rows, -1, n)
 
     def _cg(self, x: Tensor, y: Tensor, w: Tensor) -> Tensor:
-        dout = unit_dim(self.units.unit_out)
-        if not self.external_weights:
-            # Fold the path weights into one coupling matrix (O(nnz) per call), then one GEMM.
-            values = self._table("coupling_value", x) * w.reshape(-1)[self.coupling_path]
-            folded = torch.zeros(self.coupling_shape, dtype=x.dtype, device=x.device)
-            folded = folded.index_put((self.coupling_row, self.coupling_out), values, accumulate=True)
-            return _outer_gemm(x, y, folded)
-        per_path = _outer_gemm(x, y, self._table("coupling", x)) * w[..., self.column_path]
-        return torch.zeros(*per_path.shape[:-1], dout, dtype=x.dtype, device=x.device).index_add(
-            -1, self.column_out, per_path
-        )
+        """``(M, c, d1), (M, c|1, d2), weights`` → ``(M, c, dout)`` in the unit layout (``symc.backend.tp_cg``)."""
+        values = self._table("cg_values", x)
+        if self.cg_plan.blocked:
+            return cg_blocks_forward(x, y, w, self.cg_plan, values)
+        # Dense layout: fold the path weights into the one coupling matrix (O(#entries) per call), one GEMM.
+        return _outer_gemm(x, y, (values * w.reshape(-1)[self.cg_value_path]).view(-1, self.cg_plan.dout))
 
     def _gaunt(self, x: Tensor, y: Tensor, w: Tensor) -> Tensor:
         n1 = len(self.units.unit1)
         x = x * w[..., :n1][..., self.irrep_of_1]
         if self.route == "dense":
             out = _outer_gemm(x, y, self._table("coupling", x))
-        elif self.route == "grid":
-            out = ((x @ self._table("evaluate1", x)) * (y @ self._table("evaluate2", x))) @ self._table("project", x)
         else:
             out = self._fourier(x, y)
         return out * w[..., n1:][..., self.irrep_of_out]
+
+    def _grid(self, x: Tensor, y: Tensor, w: Tensor) -> Tensor:
+        """The grid route on e3nn-layout features ``x (M, D1)``, ``y (M, D2)`` with weights ``(M|1, c|1, n)``."""
+        n1 = len(self.units.unit1)
+        x = x * _feature_weights(w[..., :n1], self.grid_weight_1)
+        out = grid_product(x, y, self._grid_tables(x), (0, 1, 2))
+        return out * _feature_weights(w[..., n1:], self.grid_weight_out)
+
+    def _grid_tables(self, like: Tensor) -> tuple[OperandTables, ...]:
+        """The grid route's tables of operands 1, 2 and the output, in the dtype and device of ``like``."""
+        return tuple(
+            OperandTables(
+                **{
+                    field: self._table(name, like) if name in self._float_tables else getattr(self, name)
+                    for field in OperandTables.__dataclass_fields__
+                    for name in (f"grid{role}_{field}",)
+                }
+            )
+            for role in GRID_ROLES
+        )
 
     def _fourier(self, x: Tensor, y: Tensor) -> Tensor:
         rows, c, grid = x.shape[0], x.shape[1], self.grid_size
@@ -300,8 +334,11 @@ class TensorProduct(nn.Module):
 
 
 def _permute(x: Tensor, index: Tensor, channels: int) -> Tensor:
-    """Reorder the last axis; with one channel both layouts coincide, so skip the copy."""
-    return x if channels == 1 else x[:, index]
+    """Reorder the last axis; with one channel both layouts coincide, so skip the copy.
+
+    ``index_select`` (backward ``index_add``) measured 10x faster than ``x[:, index]`` on CPU.
+    """
+    return x if channels == 1 else x.index_select(1, index)
 
 
 def _outer_gemm(x: Tensor, y: Tensor, coupling: Tensor) -> Tensor:
@@ -320,11 +357,9 @@ def _outer_gemm(x: Tensor, y: Tensor, coupling: Tensor) -> Tensor:
     return parts[0] if len(parts) == 1 else torch.stack(parts).sum(0)
 
 
-def _column_owner(coupling: SparseCoupling, field: str) -> Tensor:
-    """For each stacked path column, its path (``field='path'``) or its output component (``'out'``)."""
-    owner = torch.zeros(coupling.columns, dtype=torch.long)
-    owner[coupling.column] = getattr(coupling, field)
-    return owner
+def _feature_weights(w: Tensor, columns: Tensor) -> Tensor:
+    """Weights ``(M|1, c|1, k)`` per irrep → ``(M|1, D)`` per e3nn feature (``columns`` from ``_build_gaunt``)."""
+    return w.reshape(w.shape[0], -1).index_select(1, columns[0 if w.shape[1] > 1 else 1])
 
 
 def _gaunt_problem(units: Units, cg_paths: list[Path]) -> str:
@@ -344,6 +379,10 @@ def _gaunt_problem(units: Units, cg_paths: list[Path]) -> str:
     if odd_only:
         return f"outputs {', '.join(sorted(set(odd_only)))} only come from paths with l1+l2+l3 odd"
     return ""
+
+
+def _degrees(unit: tuple) -> tuple[int, ...]:
+    return tuple(ir.l for ir in unit)
 
 
 def _full_index(unit: tuple) -> Tensor:

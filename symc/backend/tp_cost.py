@@ -2,15 +2,18 @@
 
 Counts are per product of one sample and one channel (multiply-adds, and float32 elements held for
 backward). The dense routes are one GEMM of the outer product ``x ⊗ y`` with a coupling matrix; the grid
-route is three GEMMs over the exact quadrature grid; the Fourier route is two sparse conversions, three
-real FFTs on an ``N × N`` torus, ``N = 2(L1+L2)+1``, and one sparse conversion back.
+route is the separable sphere transform of ``symc.so3.sphere_grid`` (per-m Legendre ``bmm`` and half-φ
+GEMMs to evaluate both operands, four pointwise products, the transposed steps to project), O(L³); the
+Fourier route is two sparse conversions, three real FFTs on an ``N × N`` torus, ``N = 2(L1+L2)+1``, and
+one sparse conversion back.
 
 ``ROUTE_EFFICIENCY`` turns operation counts into time: it is the measured time per counted operation
-relative to the dense GEMM route on CPU (benchmarks/bench_tensor_product.py, one thread, float32, L = 6,
-batch 1024: dense 0.13 µs, grid 0.21 µs, Fourier 1.0 µs per thousand counted operations): GEMMs run near
-peak, the Fourier route's small batched matmuls, complex reshuffles and FFTs at a fraction of it. The
-choice is by the product of both; memory is reported, and a route whose intermediates would exceed
-``MEMORY_LIMIT_BYTES`` for the batch is skipped.
+relative to the dense GEMM route on CPU (one thread, float32, batch 1024, channels 1 and 16, L = 1..6,
+fwd and fwd+bwd; crossover dense → grid at L = 3, where they are within 30 %): the dense route's GEMM has
+a large inner dimension and runs near peak; the grid route's GEMMs have inner dimensions ≤ 2L+1 and it is
+memory-bound (≈ 5x the time per operation); the Fourier route's small batched matmuls, complex reshuffles
+and FFTs ≈ 8x (it never wins on CPU). The choice is by the product of both; memory is reported, and a
+route whose intermediates would exceed ``MEMORY_LIMIT_BYTES`` for the batch is skipped.
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-ROUTE_EFFICIENCY = {"cg": 1.0, "dense": 1.0, "grid": 1.6, "fft": 8.0}
+ROUTE_EFFICIENCY = {"cg": 1.0, "dense": 1.0, "grid": 5.0, "fft": 8.0}
 MEMORY_LIMIT_BYTES = 8 * 2**30
 # Max relative float32 error against float64 (largest entry of |y32 − y64| / max |y64|), an upper envelope
-# a·(L+1)^b of measurements at L = 1..10, batch 64, full products: dense 0.5–2.9e-7, grid 1.0–3.8e-7,
+# a·(L+1)^b of measurements at L = 1..10, batch 64, full products: dense 0.5–2.9e-7, grid 1.1–2.1e-7,
 # Fourier 1.9–3.4e-7, CG 0.7–1.5e-7 (L ≤ 6). tests/test_gaunt.py bounds the routes' float32 agreement.
 FLOAT32_ERROR = {"cg": (6e-8, 0.8), "dense": (6e-8, 0.8), "grid": (1.5e-7, 0.5), "fft": (2.5e-7, 0.2)}
 
@@ -51,11 +54,22 @@ def dense_cost(route: str, d1: int, d2: int, dout: int, lmax: int) -> RouteCost:
 def grid_cost(
     l1: int, l2: int, lout: int, d1: int, d2: int, dout: int, shared_second: bool, channels: int
 ) -> RouteCost:
-    """Evaluate both operands on ``P ≈ (L1+L2+Lo)²/2`` points, multiply, project: O(L⁴)."""
+    """Separable evaluation of both operands, pointwise products, separable projection: O(L³).
+
+    The grid has ``nθ = ⌊D/2⌋ + 1`` rings, ``D = L1 + L2 + Lo``, and ``J + 1 = ⌊(D+1)/2⌋ + 1`` azimuths
+    (the other half are mirror images). Autograd keeps only the inputs (the grid values live in chunks).
+    """
     degree = l1 + l2 + lout
-    points = (degree // 2 + 1) * (degree + 1)
-    second = d2 / channels if shared_second else d2
-    return RouteCost("grid", points * (d1 + second + 1 + dout), 3 * points + dout, _error("grid", max(l1, l2, lout)))
+    rings, half = degree // 2 + 1, (degree + 1) // 2 + 1
+
+    def evaluate(l: int) -> int:  # gather, per-m Legendre bmm, cos/sin GEMMs; projecting costs the same
+        return (2 * l + 1) * (l + 1) * (1 + rings) + (2 * l + 1) * half * rings
+
+    second = evaluate(l2) / channels if shared_second else evaluate(l2)
+    operations = evaluate(l1) + second + 4 * half * rings + evaluate(lout) + dout
+    return RouteCost(
+        "grid", operations, d1 + d2 / (channels if shared_second else 1) + dout, _error("grid", max(l1, l2, lout))
+    )
 
 
 def fft_cost(l1: int, l2: int, lout: int, shared_second: bool, channels: int) -> RouteCost:
@@ -82,3 +96,30 @@ def choose(costs: list[RouteCost], batch: int, channels: int) -> tuple[RouteCost
     others = ", ".join(f"{c.route} {c.time_units() / best.time_units():.2f}x" for c in costs if c is not best)
     reason = f"lowest modelled time at batch {batch} x {channels} channels"
     return best, reason + (f" (relative: {others})" if others else "")
+
+
+# Clebsch–Gordan layouts (symc.backend.tp_cg). Fixed cost of one (l1, l2) block per call (Python dispatch of
+# its ~10 small ops, forward and backward), in dense-route operations of the whole call: measured ≈ 0.15 ms
+# per block against ≈ 0.3 ns per dense operation (one thread, float32, batch 1024, L ≤ 4).
+CG_BLOCK_CALL_OPERATIONS = 5e5
+
+
+def cg_cost(
+    dense: RouteCost, block_layout: tuple[int, int, int], batch: int, channels: int, external: bool
+) -> tuple[RouteCost, str, str]:
+    """Choose the CG layout: one dense GEMM (``dense``, O(d1·d2·dout)) or one GEMM per (l1, l2) block.
+
+    ``block_layout`` is ``(operations, elements, blocks)`` of the blocks (``tp_cg.block_operations``): they
+    cost the paths' own work, O(Σ n1·n2·n3), ≈ 1/4 of dense at L = 8, plus
+    ``CG_BLOCK_CALL_OPERATIONS / (batch · channels)`` per block. Forward and backward together, dense runs
+    three GEMMs to the blocks' two (its folded weights need the coefficients' gradient), hence the 1.5.
+    Per-sample weights need blocks. Returns the cost, the layout (``'dense'`` or ``'blocks'``) and why.
+    """
+    operations, elements, blocks = block_layout
+    blocked = operations + blocks * CG_BLOCK_CALL_OPERATIONS / max(1, batch * channels)
+    if external or blocked < 1.5 * dense.operations:
+        why = "per-sample path weights need one block per (l1, l2)" if external else "blocks are cheaper"
+        cost = RouteCost(dense.route, blocked, elements, dense.float32_error)
+        compared = f"{blocked:.3g} vs dense 1.5 × {dense.operations:.3g} ops"
+        return cost, "blocks", f"{blocks} (l1, l2) blocks: {why} ({compared})"
+    return dense, "dense", f"one dense GEMM (1.5 × {dense.operations:.3g} ops vs {blocked:.3g} in {blocks} blocks)"

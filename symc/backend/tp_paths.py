@@ -1,4 +1,4 @@
-"""Which (l1, l2 → l3) paths a tensor product has, and their dense coupling tensors.
+"""Which (l1, l2 → l3) paths a tensor product has, and the unit layout (the coefficients: ``tp_cg``).
 
 A tensor product here maps ``c x U1`` and ``c2 x U2`` (c2 = 1 or c) to ``c x Uo``, channel by channel,
 where the "units" ``U1, U2, Uo`` are irreps of multiplicity one each (e.g. ``0e + 1o + 2e``). Unit
@@ -7,14 +7,9 @@ tensors are in the unit layout: the irreps of the unit in order, ``2l+1`` compon
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-import torch
-from torch import Tensor
-
 from symc.errors import SymcError
-from symc.so3.coupling import clebsch_gordan, gaunt
 from symc.so3.irreps import Irrep, Irreps
 
 
@@ -112,55 +107,3 @@ def offsets(unit: tuple[Irrep, ...]) -> list[int]:
 
 def unit_dim(unit: tuple[Irrep, ...]) -> int:
     return sum(irrep.dim for irrep in unit)
-
-
-@dataclass(frozen=True)
-class SparseCoupling:
-    """The non-zero coupling coefficients of every path, float64, as coordinate lists of length nnz.
-
-    Entry ``e`` couples ``x[row // d2] · y[row % d2]`` into output component ``out[e]`` (unit layout)
-    with value ``value[e]``, through path ``path[e]``, whose output columns are stacked in ``column[e]``.
-    """
-
-    row: Tensor
-    out: Tensor
-    path: Tensor
-    column: Tensor
-    value: Tensor
-    columns: int
-
-    def dense(self, rows: int, cols: int, by_path: bool, scale: Tensor | None = None) -> Tensor:
-        """``(rows, cols)`` matrix indexed by (row, column if by_path else out); ``scale`` multiplies per path."""
-        values = self.value if scale is None else self.value.to(scale.dtype) * scale[self.path]
-        target = self.column if by_path else self.out
-        matrix = torch.zeros(rows, cols, dtype=values.dtype, device=values.device)
-        return matrix.index_put((self.row, target), values, accumulate=True)
-
-
-def coupling_tensor(units: Units, paths: list[Path], kind: str) -> SparseCoupling:
-    """Non-zero couplings of every path (exact zeros dropped), O(Σ_paths (2l1+1)(2l2+1)(2l3+1)) to build.
-
-    ``kind = 'cg'``: Clebsch–Gordan scaled by ``sqrt(2l3+1)`` and by ``1/sqrt(#paths into l3)`` (unit-variance
-    outputs for unit-variance inputs); ``kind = 'gaunt'``: ``sqrt(4π) ∫ Y Y Y`` (so 0e · 0e → 0e is the
-    plain product).
-    """
-    o1, o2, oo = offsets(units.unit1), offsets(units.unit2), offsets(units.unit_out)
-    d2 = unit_dim(units.unit2)
-    fan_in = {i3: sum(1 for p in paths if p.i3 == i3) for i3 in range(len(units.unit_out))}
-    parts: list[list[Tensor]] = [[], [], [], [], []]
-    column = 0
-    for index, path in enumerate(paths):
-        a, b, c = units.unit1[path.i1], units.unit2[path.i2], units.unit_out[path.i3]
-        if kind == "cg":
-            block = clebsch_gordan(a.l, b.l, c.l) * math.sqrt(c.dim / fan_in[path.i3])
-        else:
-            block = gaunt(a.l, b.l, c.l) * math.sqrt(4 * math.pi)
-        i, j, k = (block.abs() > 1e-13).nonzero(as_tuple=True)
-        parts[0].append((o1[path.i1] + i) * d2 + o2[path.i2] + j)
-        parts[1].append(oo[path.i3] + k)
-        parts[2].append(torch.full_like(i, index))
-        parts[3].append(column + k)
-        parts[4].append(block[i, j, k])
-        column += c.dim
-    row, out, path_index, columns, value = (torch.cat(p) for p in parts)
-    return SparseCoupling(row, out, path_index, columns, value, column)

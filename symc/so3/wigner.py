@@ -52,6 +52,10 @@ def wigner_D(l: int, R: torch.Tensor) -> torch.Tensor:
     For improper R (det −1) this is ``(−1)^l D^l(−R)``, the action on the harmonics themselves.
     """
     _check_matrices(R)
+    if l == 0:
+        return R.new_ones(*R.shape[:-2], 1, 1)
+    if l == 1:  # symc's degree-1 harmonics are the coordinates themselves, so D^1(R) = R exactly
+        return R.clone()
     points, pinv = _fit(l, R.dtype, R.device)
     moved = spherical_harmonics(l, points @ R.mT)
     return (pinv @ moved).mT

@@ -160,7 +160,7 @@ def _moment(centred: Tensor, weights: Tensor, *, fourth: bool) -> Tensor:
     w = weights / weights.sum(1, keepdim=True).clamp_min(1)
     if fourth:
         w = w * centred.pow(2).sum(-1)
-    return torch.einsum("bn,bni,bnj->bij", w, centred, centred)
+    return (centred * w.unsqueeze(-1)).transpose(1, 2) @ centred
 
 
 def _oriented(
