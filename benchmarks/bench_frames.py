@@ -9,10 +9,11 @@ The timings are interleaved (one call of each per round, so a load change hits a
 best of the rounds is kept; with one thread (the default) the clock is the process's CPU time, so other
 processes on a shared machine do not inflate it. ``FA / bare`` should be close to the frame size 8 and no
 worse; ``bare 8x / bare`` shows whether the backbone itself is linear in the batch, and ``FA / bare 8x``
-isolates the wrapper (frames, canonicalising, mapping back, averaging). The gnn (knn 16) computes its neighbour graph
-once per input under frame averaging (rigid frames keep distances); the bare runs compute their own.
+isolates the wrapper (frames, canonicalising, mapping back, averaging). The gnn (knn 16) computes its
+neighbour graph once per input under frame averaging (rigid frames keep distances); the bare runs compute
+their own.
 
-Usage: python benchmarks/bench_frames.py [--quick] [--repeats 10] [--out benchmarks/results/frames.md]
+Usage: python benchmarks/bench_frames.py [--quick] [--repeats 20] [--out benchmarks/results/frames.md]
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def measure(backbone: str, n: int, batch: int, repeats: int, clock: Callable[[],
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="batch 2 and 3 repeats; n still up to 1000")
-    parser.add_argument("--repeats", type=int, default=10, help="interleaved rounds (best kept)")
+    parser.add_argument("--repeats", type=int, default=20, help="interleaved rounds (best kept)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/frames.md"), help="markdown table")
     args = parser.parse_args()

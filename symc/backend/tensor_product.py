@@ -30,7 +30,7 @@ import torch
 from torch import Tensor, nn
 
 from symc.backend.tp_cg import block_operations, cg_blocks_forward, cg_tables
-from symc.backend.tp_cost import RouteCost, cg_cost, choose, dense_cost, fft_cost, grid_cost
+from symc.backend.tp_cost import RouteCost, cg_cost, choose, dense_cost, fft_cost, gaunt_dense_cost, grid_cost
 from symc.backend.tp_paths import (
     Path,
     Units,
@@ -114,7 +114,7 @@ class TensorProduct(nn.Module):
         if self.impl == "cg":
             return [dense_cost("cg", d1, d2, dout, max(l1, l2, lo))]
         return [
-            dense_cost("dense", d1, d2, dout, max(l1, l2, lo)),
+            gaunt_dense_cost(d1, d2, dout, max(l1, l2, lo)),
             grid_cost(l1, l2, lo, d1, d2, dout, u.shared_second, u.channels),
             fft_cost(l1, l2, lo, u.shared_second, u.channels),
         ]

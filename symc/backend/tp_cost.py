@@ -10,9 +10,10 @@ one sparse conversion back.
 ``ROUTE_EFFICIENCY`` turns operation counts into time: it is the measured time per counted operation
 relative to the dense GEMM route on CPU (one thread, float32, batch 1024, channels 1 and 16, L = 1..6,
 fwd and fwd+bwd; crossover dense → grid at L = 3, where they are within 30 %): the dense route's GEMM has
-a large inner dimension and runs near peak; the grid route's GEMMs have inner dimensions ≤ 2L+1 and it is
-memory-bound (≈ 5x the time per operation); the Fourier route's small batched matmuls, complex reshuffles
-and FFTs ≈ 8x (it never wins on CPU). The choice is by the product of both; memory is reported, and a
+a large inner dimension and runs near peak (its outer product is counted as ``OUTER_PRODUCT_OPERATIONS``
+per element); the grid route's GEMMs have inner dimensions ≤ 2L+1 and it is memory-bound (≈ 5x the time
+per operation); the Fourier route's small batched matmuls, complex reshuffles and FFTs ≈ 8x (it never
+wins on CPU). The choice is by the product of both; memory is reported, and a
 route whose intermediates would exceed ``MEMORY_LIMIT_BYTES`` for the batch is skipped.
 """
 
@@ -49,6 +50,18 @@ def dense_cost(route: str, d1: int, d2: int, dout: int, lmax: int) -> RouteCost:
     faster (many small GEMMs), so one GEMM it is.
     """
     return RouteCost(route, d1 * d2 * (1 + dout), d1 * d2 + dout, _error(route, lmax))
+
+
+# The Gaunt dense route materialises the outer product x ⊗ y (broadcast over channels in the convolution
+# form) and its backward sums it back: measured ≈ 16 GEMM operations per outer-product element, forward and
+# backward together (one thread, float32, batch 1024, channels 16; full products L = 1..4 and convolutions
+# L = 2..6: dense beats grid only for full products at L ≤ 2).
+OUTER_PRODUCT_OPERATIONS = 16
+
+
+def gaunt_dense_cost(d1: int, d2: int, dout: int, lmax: int) -> RouteCost:
+    """The Gaunt coefficients in one GEMM of the outer product: ``d1·d2·(OUTER_PRODUCT_OPERATIONS + dout)``."""
+    return RouteCost("dense", d1 * d2 * (OUTER_PRODUCT_OPERATIONS + dout), d1 * d2 + dout, _error("dense", lmax))
 
 
 def grid_cost(

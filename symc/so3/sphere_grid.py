@@ -240,7 +240,7 @@ class GridGradients(torch.autograd.Function):
 
 
 def _feature_major(x: Tensor) -> Tensor:
-    """``x (M, D)`` as a contiguous ``(D, M)``: a view of a feature-major tensor, else one blocked copy."""
+    """``x (M, D)`` as a contiguous ``(D, M)``: a view of a feature-major tensor, else one transposing copy."""
     return x.T.contiguous()
 
 
@@ -265,10 +265,9 @@ class _Output:
 
 def _chunks(rows: int, tables: tuple[OperandTables, ...], device: torch.device) -> list[tuple[int, int]]:
     """Sample ranges whose grid values (``GRID_CHUNK_ELEMENTS`` per operand) stay in cache on CPU."""
-    t = tables[0]
-    points = 2 * t.cos.shape[0] * t.legendre.shape[1]
+    points = 2 * tables[0].cos.shape[0] * tables[0].legendre.shape[1]
     budget = GRID_CHUNK_ELEMENTS if device.type == "cpu" else GRID_CHUNK_ELEMENTS_DEVICE
-    step = max(1, budget // (points * max(t.channels for t in tables)))
+    step = max(1, budget // (points * max(table.channels for table in tables)))
     return [(start, min(rows, start + step)) for start in range(0, rows, step)]
 
 
