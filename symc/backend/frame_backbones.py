@@ -3,7 +3,9 @@
 Each maps canonical features to canonical outputs with no symmetry of its own (the frames supply it):
 ``forward(points (B, n, Cp), globals (B, Cg), positions (B, n, d) | None) -> (per_point (B, n, Op),
 global (B, Og))``. ``pointnet`` and ``gnn`` are permutation-equivariant; ``mlp`` flattens the set and
-needs sorting frames for S(n).
+needs sorting frames for S(n). ``gnn`` also takes a precomputed neighbour graph (``Neighbours``), which
+frame averaging builds once per input. ``pointnet`` and ``gnn`` run in cache-sized blocks of samples
+(``in_blocks``), so their cost is linear in the batch.
 """
 
 from __future__ import annotations
