@@ -235,13 +235,14 @@ def report(records: list[dict]) -> str:
         for r in records
     ]
     rows.append(f"| linear x + v Δt | {r0['linear']:.5f} | | | 0 | 0 |")
+    budgets = ", ".join(f"{r['model']} {r['minutes']:g} min" for r in records)
     fitted = f"linear x + v t*, t* = {r0['fitted_time']:.3f} fitted (EGNN's linear)"
     rows.append(f"| {fitted} | {r0['linear_fitted']:.5f} | | | 0 | 1 |")
     relative = ", ".join(f"{names[r['model']].split(' ')[0]} {r['test'] / r0['linear_fitted']:.3f}" for r in records)
     return (
         f"## N-body (charged, 5 particles, step 3100 → 4100): {r0['train']} train / {r0['val_n']} val / "
         f"{r0['test_n']} test trajectories\n\nAdam {r0['lr']}, batch {BATCH}, cosine decay over "
-        f"{r0['minutes']:g} min of wall clock per model (CPU, 1 thread), width {r0['width']}, {r0['depth']} layers, "
+        f"each model's wall-clock budget ({budgets}; CPU, 1 thread), width {r0['width']}, {r0['depth']} layers, "
         "test MSE of the best-validation epoch.\n\n" + "\n".join(rows) + "\n\n"
         "Published (EGNN, Satorras et al. 2021; FA, Puny et al. 2022; 3000 train trajectories): linear 0.0819, "
         "GNN 0.0107, EGNN 0.0071, FA-GNN 0.0057 (ratio to linear: GNN 0.131, FA-GNN 0.070; here: "
