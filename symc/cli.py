@@ -300,6 +300,7 @@ def model_info(spec: ir.ModelSpec) -> dict[str, Any]:
             for layer in summary.layers
         ],
         "bases": _certificates(spec, solved),
+        "method_report": model.describe() if hasattr(model, "describe") else None,
     }
 
 
@@ -346,6 +347,8 @@ def _print_model_info(info: dict[str, Any]) -> None:
         )
     if info["bases"]:
         console.print(bases, markup=False)
+    if info["method_report"]:
+        console.print(info["method_report"], markup=False)
     at = f" at n = {info['flops_at_n']}" if info["flops_at_n"] is not None else ""
     console.print(f"{info['parameters']} parameters, ~{info['flops']} FLOPs per sample{at}, dtype {info['dtype']}")
 

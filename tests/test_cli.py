@@ -141,3 +141,12 @@ def test_info_json_describes_every_example_model(path):
         assert model["parameters"] > 0
         for field in model["inputs"] + model["outputs"]:
             assert field["shape"] and field["rep"]
+
+
+def test_info_reports_the_tensor_product_route_and_what_it_loses():
+    result = runner.invoke(app, ["info", str(SPECS / "gaunt_tensor_product.sym")])
+    assert result.exit_code == 0, result.output
+    for expected in ("impl gaunt, route", "expected float32 relative error", "lost paths vs CG"):
+        assert expected in result.output
+    report = json.loads(runner.invoke(app, ["info", "--json", str(SPECS / "lj_potential.sym")]).stdout)
+    assert "route" in report["models"][0]["method_report"]
