@@ -181,10 +181,18 @@ def check(
 
 def _print_frame_checks(model: Any, model_spec: ir.ModelSpec, n: int) -> None:
     """Frame models state their measured error where exactness is not claimed: on symmetric (degenerate)
-    point clouds, and for piecewise groups under independent rigid motions of every part."""
+    point clouds, and for piecewise groups under independent rigid motions of every part — one line for
+    given labels, and for a predicted partition a table of error against the partition's uncertainty over
+    arms with several gaps between parts (only the global motions are judged, by the table above)."""
     import torch
 
-    from symc.backend.frame_checks import degenerate_errors, degenerate_table, independent_motion_errors
+    from symc.backend.frame_checks import (
+        degenerate_errors,
+        degenerate_table,
+        independent_motion_errors,
+        partition_errors,
+        partition_table,
+    )
     from symc.backend.frames import FrameAveragedModel
     from symc.backend.piecewise import PiecewiseFrameModel
     from symc.testing import random_inputs
@@ -193,21 +201,19 @@ def _print_frame_checks(model: Any, model_spec: ir.ModelSpec, n: int) -> None:
         results = degenerate_errors(model)
         if results:
             console.print(degenerate_table(results), markup=False)
-    if isinstance(model, PiecewiseFrameModel):
+    if isinstance(model, PiecewiseFrameModel) and model.partitioner is not None:
+        console.print(partition_table(partition_errors(model, points=max(n, 8))), markup=False)
+    elif isinstance(model, PiecewiseFrameModel):
         # Balanced parts large enough for their own frames: the claim under test is exactness with labels.
         count = model.parts
         points = max(n, 4 * count)
         inputs = random_inputs(model_spec, seed=0, n=points, batch=1, dtype=torch.float64)
         parts = torch.arange(points) % count
-        if model.labels:
-            channels = inputs[model.labels].shape[-1]
-            labels = torch.nn.functional.one_hot(parts, count) if channels > 1 else parts.unsqueeze(-1)
-            inputs[model.labels] = labels.to(torch.float64).unsqueeze(0)
-        uncertainty, error = independent_motion_errors(model, inputs, parts)
-        console.print(
-            f"independent motions of {count} parts: max relative error {float(error.max()):.3e}, "
-            f"partition uncertainty {float(uncertainty.max()):.3f}"
-        )
+        channels = inputs[model.labels].shape[-1]
+        labels = torch.nn.functional.one_hot(parts, count) if channels > 1 else parts.unsqueeze(-1)
+        inputs[model.labels] = labels.to(torch.float64).unsqueeze(0)
+        _, error = independent_motion_errors(model, inputs, parts)
+        console.print(f"independent motions of {count} labelled parts: max relative error {float(error.max()):.3e}")
 
 
 def _print_grid_checks(model_spec: ir.ModelSpec, n: int) -> None:

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from symc.backend.tensor_product import TensorProduct
-from symc.so3 import gaunt, spherical_harmonics
+from symc.so3 import gaunt, sphere_grid, spherical_harmonics
 from symc.so3.coupling import sphere_quadrature
 from symc.so3.gaunt_fft import fourier_product, fourier_tables
 from symc.so3.irreps import Irreps
@@ -74,6 +74,24 @@ def test_grid_product_with_channels_layouts_gaps_and_derivatives() -> None:
     # The gradient of the broadcast operand sums over the channels; derivatives of any order are products.
     assert torch.autograd.gradcheck(lambda u, v: grid_product(u, v, tables, (0, 1, 2)), (a, b))
     assert torch.autograd.gradgradcheck(lambda u, v: grid_product(u, v, tables, (0, 1, 2)), (a, b))
+
+
+def test_grid_product_in_chunks_equals_one_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Several chunks (forward stores feature-major, the gradients row-major) give the one-chunk numbers."""
+    tables = tuple(operand_tables(tuple(range(l + 1)), 8) for l in (2, 2, 4))
+    generator = torch.Generator().manual_seed(3)
+    a, b = (torch.randn(37, 9, generator=generator, dtype=torch.float64, requires_grad=True) for _ in range(2))
+    up = torch.randn(37, 25, generator=generator, dtype=torch.float64)
+
+    def product_and_gradients() -> list[torch.Tensor]:
+        out = grid_product(a, b, tables, (0, 1, 2))
+        return [out, *torch.autograd.grad(out, (a, b), up)]
+
+    whole = product_and_gradients()
+    monkeypatch.setattr(sphere_grid, "GRID_CHUNK_ELEMENTS", 1000)  # 4 chunks forward, 7 backward
+    assert len(sphere_grid._chunks(37, tables, a.device)) == 7
+    for chunked, reference in zip(product_and_gradients(), whole, strict=True):
+        assert (chunked - reference).abs().max() < 1e-12
 
 
 def test_gaunt_product_is_the_pointwise_product_of_spherical_functions() -> None:

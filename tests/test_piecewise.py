@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import symc
 from symc.api import with_dtype
-from symc.backend.frame_checks import independent_motion_errors
+from symc.backend.frame_checks import PARTITION_GAPS, independent_motion_errors, part_clouds, partition_accuracy
 from symc.errors import SymcError
 from symc.testing import assert_equivariant
 
@@ -134,3 +134,94 @@ def test_predicted_partition_error_is_measured_against_its_uncertainty(scored):
     inputs = {"pos": pos, "normal": torch.randn(3, 12, 3, generator=g, dtype=torch.float64), "part": part}
     uncertainty, error = independent_motion_errors(labelled, inputs, parts)
     assert uncertainty.abs().max() == 0 and error.max() < 1e-12
+
+
+PREDICTED = (
+    "model P { group piecewise E(3) x S(n)\n input pos: point per point\n output v: 1o per point, x: point per point\n"
+    " method frames(pointnet(hidden = 8), parts = 2)\n dtype float64 }"
+)
+
+
+class RadialPartitioner(torch.nn.Module):
+    """A stand-in partitioner: part 1 iff a point's canonical distance from the centroid exceeds ``threshold``.
+
+    Distances are invariant, so every frame element agrees; ``sharpness`` sets how confident it is.
+    ``points (E, n, C)`` (the first 3 channels are the canonical position) → logits ``(E, n, 2)``, ``(E, 0)``.
+    """
+
+    def __init__(self, threshold: float, sharpness: float):
+        super().__init__()
+        self.threshold, self.sharpness = threshold, sharpness
+
+    def forward(
+        self, points: torch.Tensor, globals_: torch.Tensor, positions: None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        radial = self.sharpness * (points[..., :3].norm(dim=-1) - self.threshold)
+        return torch.stack([-radial, radial], -1), globals_[:, :0]
+
+
+def two_blobs(batch: int = 3, seed: int = 0) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+    """12 + 6 anisotropic Gaussian points 30 apart: part 0 lies ~10 from the centroid, part 1 ~20."""
+    g = torch.Generator().manual_seed(seed)
+    parts = torch.tensor([0] * 12 + [1] * 6)
+    scales = torch.tensor([1.0, 0.6, 0.3], dtype=torch.float64)
+    pos = torch.randn(batch, 18, 3, generator=g, dtype=torch.float64) * scales
+    pos[:, 12:, 0] += 30.0
+    return {"pos": pos}, parts
+
+
+def test_a_confident_correct_partition_is_exact_under_independent_motions():
+    model = symc.build(symc.parse(PREDICTED))
+    model.partitioner = RadialPartitioner(threshold=15.0, sharpness=50.0)
+    inputs, parts = two_blobs()
+    uncertainty, error = independent_motion_errors(model, inputs, parts)
+    assert float(uncertainty.max()) < 1e-6
+    assert float(error.max()) < 1e-10
+    assert partition_accuracy(model, inputs, parts, trials=4).tolist() == [1.0, 1.0, 1.0]
+
+
+def test_a_wrong_uncertain_partition_reports_its_uncertainty_and_a_large_error():
+    model = symc.build(symc.parse(PREDICTED))
+    model.partitioner = RadialPartitioner(threshold=10.0, sharpness=1.0)  # cuts through part 0
+    inputs, parts = two_blobs()
+    uncertainty, error = independent_motion_errors(model, inputs, parts)
+    assert bool((uncertainty > 0.05).all())
+    assert bool((error > 1e-3).all())
+    assert bool((partition_accuracy(model, inputs, parts) < 1).all())
+
+
+def test_partition_probabilities_are_the_training_hook():
+    model = symc.build(symc.parse(PREDICTED))
+    inputs, parts = two_blobs()
+    probs = model.partition_probabilities(inputs)
+    assert probs.shape == (3, 18, 2) and probs.requires_grad
+    torch.testing.assert_close(probs.sum(-1), torch.ones(3, 18, dtype=torch.float64))
+    loss = torch.nn.functional.nll_loss(probs.log().flatten(0, 1), parts.repeat(3))
+    loss.backward()
+    assert model.partitioner.local[0].weight.grad is not None
+    assert model.partition_probabilities({"pos": inputs["pos"][0]}).shape == (18, 2)
+    with pytest.raises(SymcError, match="only `parts = k` models predict one"):
+        symc.build(symc.parse(integer_spec(", parts = 2"))).partition_probabilities(inputs)
+
+
+def test_part_clouds_are_centred_arms_with_block_labels():
+    positions, labels = part_clouds(4, 3, 5, 2.0, torch.Generator().manual_seed(0))
+    assert positions.shape == (4, 15, 3) and labels.tolist() == [0] * 5 + [1] * 5 + [2] * 5
+    torch.testing.assert_close(positions.mean(1), torch.zeros(4, 3, dtype=torch.float64))
+    gaps = torch.cdist(positions[:, :5], positions[:, 5:10]).flatten(1).amin(1)
+    assert bool((gaps > 1.0).all()), "segments 2.0 apart along the arm stay apart"
+
+
+def test_check_prints_error_against_uncertainty_for_a_predicted_partition():
+    from typer.testing import CliRunner
+
+    from symc.cli import app
+
+    result = CliRunner().invoke(app, ["check", str(SPECS / "piecewise_predicted.sym"), "--trials", "2", "--n", "4"])
+    assert result.exit_code == 0, result.output
+    assert "predicted partition (measured, not exact)" in result.output
+    assert "uncertainty" in result.output and "label acc." in result.output
+    assert "1 equivariant, 0 not equivariant" in result.output
+    rows = [r for r in map(str.split, result.output.splitlines()) if len(r) == 4 and r[0].replace(".", "").isdigit()]
+    assert [float(r[0]) for r in rows] == list(PARTITION_GAPS)
+    assert all(0 < float(r[1]) <= 0.5 for r in rows), "an untrained partition is uncertain and says so"

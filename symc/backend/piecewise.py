@@ -12,8 +12,10 @@ The partition comes from ``labels = <input>``: one channel of integer ids in [0,
 part scores (hard label = argmax). With ``parts = k`` and no labels, a globally frame-averaged PointNet
 predicts a soft partition (k logits per point); the hard argmax is used, the result is exact for global
 motions only, and ``last_uncertainty`` (mean 1 − max probability) is reported with the measured error
-instead of a claim of exactness. A part too small or too symmetric for its own exact frame uses the whole
-cloud's frame (exact for global motions, flagged inexact for independent ones).
+instead of a claim of exactness. ``partition_probabilities`` exposes the soft partition with its gradient,
+so the partitioner can be trained (e.g. cross-entropy against known part labels). A part too small or
+too symmetric for its own exact frame uses the whole cloud's frame (exact for global motions, flagged
+inexact for independent ones).
 Cost: O(parts · |F| · batch · n · h²): every part's frame elements see the whole (masked) cloud.
 """
 
@@ -68,16 +70,20 @@ class PiecewiseFrameModel(CompiledModule):
         return module_summary(self, self, n, self.parts * generic_frame_size(self.factor))
 
     def forward(self, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
+        batched, values = self._checked(inputs)
+        labels = self._labels(values) if self.labels else self._predicted_labels(values)
+        outputs = self._average(values, labels)
+        return outputs if batched else {name: y.squeeze(0) for name, y in outputs.items()}
+
+    def _checked(self, inputs: dict[str, Tensor]) -> tuple[bool, dict[str, Tensor]]:
+        """Validated inputs with a batch axis, and whether they had one; refuses NaN/Inf and too few points."""
         batched, _ = self.codec.validate(inputs, self.dtype, self.device)
         values = inputs if batched else {name: x.unsqueeze(0) for name, x in inputs.items()}
         for name, x in values.items():
             if not torch.isfinite(x).all():
                 raise SymcError(f"field '{name}' contains NaN or Inf", hint="frames need finite inputs")
-        positions = values[self.position]
-        check_points(positions, None, 1, f"field '{self.position}'")
-        labels = self._labels(values) if self.labels else self._predicted_labels(values)
-        outputs = self._average(values, labels)
-        return outputs if batched else {name: y.squeeze(0) for name, y in outputs.items()}
+        check_points(values[self.position], None, 1, f"field '{self.position}'")
+        return batched, values
 
     def _labels(self, values: dict[str, Tensor]) -> Tensor:
         raw = values[self.labels]
@@ -94,15 +100,36 @@ class PiecewiseFrameModel(CompiledModule):
             )
         return ids.long()
 
-    def _predicted_labels(self, values: dict[str, Tensor]) -> Tensor:
-        """Soft partition from a PointNet averaged over the whole cloud's frame (invariant to global motions)."""
+    def partition_probabilities(self, inputs: dict[str, Tensor]) -> Tensor:
+        """The predicted soft partition: ``(batch, n, parts)`` probabilities (``(n, parts)`` unbatched).
+
+        The partitioner's softmax averaged over the whole cloud's frame, so it is invariant to global motions.
+        It is differentiable in the partitioner's parameters (the frame is not), which makes it the training
+        hook: ``nll_loss(probs.log(), part_labels)`` fits it to known parts. Models with ``labels`` refuse.
+        """
+        if self.partitioner is None:
+            raise SymcError(
+                f"this model reads its partition from '{self.labels}'; only `parts = k` models predict one",
+                location=self.spec.method.loc,
+            )
+        batched, values = self._checked(inputs)
+        probs = self._partition(values)
+        return probs if batched else probs.squeeze(0)
+
+    def _partition(self, values: dict[str, Tensor]) -> Tensor:
+        """Soft partition ``(batch, n, parts)`` from a PointNet averaged over the whole cloud's frame."""
         frames = euclidean_frames(values[self.position], rotations_only=self.rotations_only, translate=True)
         g_inv = _homogeneous(*frames.inverse_affine())
         points, globals_ = self._canonical(values, g_inv, frames.owner)
         logits, _ = self.partitioner(points, globals_, None)
         probs = torch.zeros((*values[self.position].shape[:2], self.parts), dtype=logits.dtype, device=logits.device)
-        probs.index_add_(0, frames.owner, logits.softmax(-1) * frames.weight[:, None, None])
-        self.last_uncertainty = (1 - probs.amax(-1)).mean(-1).detach()
+        return probs.index_add_(0, frames.owner, logits.softmax(-1) * frames.weight[:, None, None])
+
+    def _predicted_labels(self, values: dict[str, Tensor]) -> Tensor:
+        """Hard argmax of the predicted partition ``(batch, n)``; sets ``last_uncertainty``."""
+        with torch.no_grad():
+            probs = self._partition(values)
+        self.last_uncertainty = (1 - probs.amax(-1)).mean(-1)
         return probs.argmax(-1)
 
     def _canonical(self, values: dict[str, Tensor], g_inv: Tensor, owner: Tensor) -> tuple[Tensor, Tensor]:

@@ -93,6 +93,7 @@ class TensorProduct(nn.Module):
         self.route = self.cost.route
         self._float_tables: set[str] = set()
         self._cast_cache: dict[tuple[str, torch.dtype, torch.device], Tensor] = {}
+        self._grid_cache: dict[tuple[torch.dtype, torch.device], tuple[OperandTables, ...]] = {}
         self._register_layout()
         if self.impl == "cg":
             self._build_cg()
@@ -184,12 +185,13 @@ class TensorProduct(nn.Module):
                         self._register_table(f"grid{role}_{field}", value)
                     else:
                         self.register_buffer(f"grid{role}_{field}", value, persistent=False)
-            for role, count in (("1", len(u.unit1)), ("out", len(u.unit_out))):
-                # Weight column of each e3nn feature: row 0 for weights with c channels, row 1 with one.
+            for role, offset in (("1", 0), ("out", len(u.unit1))):
+                # Column of each e3nn feature's weight in the flattened weights (no slicing per call):
+                # row 0 for weights with c channels, ``(.., c, n)``, row 1 with one, ``(.., 1, n)``.
                 owner = getattr(self, f"irrep_of_{role}")
                 position = getattr(self, f"from_channels_{role}")
-                irrep = owner[position % len(owner)]
-                columns = torch.stack([position // len(owner) * count + irrep, irrep])
+                irrep = offset + owner[position % len(owner)]
+                columns = torch.stack([position // len(owner) * self.weight_numel + irrep, irrep])
                 self.register_buffer(f"grid_weight_{role}", columns, persistent=False)
             return
         tables = fourier_tables(l1, l2, lo)
@@ -213,7 +215,7 @@ class TensorProduct(nn.Module):
         module = super()._apply(fn, recurse)
         for name, master in masters.items():
             self._buffers[name] = master.to(self._buffers[name].device)
-        self._cast_cache = {}
+        self._cast_cache, self._grid_cache = {}, {}
         return module
 
     def _table(self, name: str, like: Tensor) -> Tensor:
@@ -280,23 +282,25 @@ class TensorProduct(nn.Module):
 
     def _grid(self, x: Tensor, y: Tensor, w: Tensor) -> Tensor:
         """The grid route on e3nn-layout features ``x (M, D1)``, ``y (M, D2)`` with weights ``(M|1, c|1, n)``."""
-        n1 = len(self.units.unit1)
-        x = x * _feature_weights(w[..., :n1], self.grid_weight_1)
+        x = x * _feature_weights(w, self.grid_weight_1)
         out = grid_product(x, y, self._grid_tables(x), (0, 1, 2))
-        return out * _feature_weights(w[..., n1:], self.grid_weight_out)
+        return out * _feature_weights(w, self.grid_weight_out)
 
     def _grid_tables(self, like: Tensor) -> tuple[OperandTables, ...]:
-        """The grid route's tables of operands 1, 2 and the output, in the dtype and device of ``like``."""
-        return tuple(
-            OperandTables(
-                **{
-                    field: self._table(name, like) if name in self._float_tables else getattr(self, name)
-                    for field in OperandTables.__dataclass_fields__
-                    for name in (f"grid{role}_{field}",)
-                }
+        """The grid route's tables of operands 1, 2 and the output, in the dtype and device of ``like`` (cached)."""
+        key = (like.dtype, like.device)
+        if key not in self._grid_cache:
+            self._grid_cache[key] = tuple(
+                OperandTables(
+                    **{
+                        field: self._table(name, like) if name in self._float_tables else getattr(self, name)
+                        for field in OperandTables.__dataclass_fields__
+                        for name in (f"grid{role}_{field}",)
+                    }
+                )
+                for role in GRID_ROLES
             )
-            for role in GRID_ROLES
-        )
+        return self._grid_cache[key]
 
     def _fourier(self, x: Tensor, y: Tensor) -> Tensor:
         rows, c, grid = x.shape[0], x.shape[1], self.grid_size
@@ -358,7 +362,7 @@ def _outer_gemm(x: Tensor, y: Tensor, coupling: Tensor) -> Tensor:
 
 
 def _feature_weights(w: Tensor, columns: Tensor) -> Tensor:
-    """Weights ``(M|1, c|1, k)`` per irrep → ``(M|1, D)`` per e3nn feature (``columns`` from ``_build_gaunt``)."""
+    """Weights ``(M|1, c|1, n)`` per irrep → ``(M|1, D)`` per e3nn feature (``columns`` from ``_build_gaunt``)."""
     return w.reshape(w.shape[0], -1).index_select(1, columns[0 if w.shape[1] > 1 else 1])
 
 

@@ -20,7 +20,7 @@ last, contiguous axis, so every step is one GEMM or ``bmm`` over all rows of a c
 
 Per product of a full product (La = Lb = L, Lc = 2L; nθ ≈ J ≈ 2L) that is ≈ 56 L³ multiply-adds with the
 zero padding, against ≈ 48 L⁴ for dense evaluation GEMMs on the grid. The steps are memory-bound
-(inner dimensions ≤ 2L+1): on CPU the samples are processed in chunks whose grid values
+(inner dimensions ≤ 2L+1): on CPU the samples are processed in equal chunks whose grid values
 (``GRID_CHUNK_ELEMENTS``) stay in cache, and autograd stores only the two inputs — the Gaunt coefficients
 are symmetric in their three indices, so the gradient for one input is the grid product of the output
 gradient and the other input, projected on that input's degrees (``GridGradients`` evaluates the output
@@ -39,10 +39,12 @@ from torch import Tensor
 
 from symc.so3.harmonics import spherical_harmonics
 
-# Grid values (points × rows) per operand and chunk: 2^18 float32 = 1 MiB, the L2 of the benchmark CPU
-# (measured best 2^17–2^19 at L = 6, 8, channels 1 and 16). Off CPU one chunk up to GRID_CHUNK_ELEMENTS_DEVICE.
-GRID_CHUNK_ELEMENTS = 2**18
-GRID_CHUNK_ELEMENTS_DEVICE = 2**27
+# Grid values (points × rows) per chunk, summed over the operands it evaluates (two forward, three
+# backward): 3·2^18 float32, so the backward keeps 1 MiB per operand, the L2 of the benchmark CPU (measured
+# best 2^17–2^19 at L = 6, 8, channels 1 and 16), and the forward 1.5 MiB (measured no slower at L = 6,
+# channels 1 and 16, fewer per-chunk ops). Off CPU up to GRID_CHUNK_ELEMENTS_DEVICE in one chunk.
+GRID_CHUNK_ELEMENTS = 3 * 2**18
+GRID_CHUNK_ELEMENTS_DEVICE = 2 * 2**27
 
 
 @dataclass(frozen=True)
@@ -246,28 +248,38 @@ def _feature_major(x: Tensor) -> Tensor:
 
 class _Output:
     """An ``(M, D)`` result filled by ``(D, m)`` chunks: row-major (a transposed store per chunk, matching
-    a row-major input, so the caller's elementwise ops see one layout) or feature-major (plain stores;
-    returned as a transposed view)."""
+    a row-major input, so the caller's elementwise ops see one layout) or feature-major (plain stores, and
+    a chunk of all M rows is kept as it is; returned as a transposed view)."""
 
     def __init__(self, like: Tensor, features: int, row_major: bool) -> None:
-        self.rows, self.row_major = like.shape[0], row_major
-        self.buffer = like.new_empty((self.rows, features) if row_major else (features, self.rows))
+        self.rows, self.row_major, self.like = like.shape[0], row_major, like
+        self.shape = (self.rows, features) if row_major else (features, self.rows)
+        self.buffer: Tensor | None = None
 
     def store(self, start: int, stop: int, chunk: Tensor) -> None:
-        if self.row_major:
-            self.buffer[start:stop] = chunk.T
+        if not self.row_major and stop - start == self.rows:
+            self.buffer = chunk
+        elif self.row_major:
+            self._allocated()[start:stop] = chunk.T
         else:
-            self.buffer[:, start:stop] = chunk
+            self._allocated()[:, start:stop] = chunk
 
     def result(self) -> Tensor:
-        return self.buffer if self.row_major else self.buffer.T
+        return self._allocated() if self.row_major else self._allocated().T
+
+    def _allocated(self) -> Tensor:
+        if self.buffer is None:
+            self.buffer = self.like.new_empty(self.shape)
+        return self.buffer
 
 
 def _chunks(rows: int, tables: tuple[OperandTables, ...], device: torch.device) -> list[tuple[int, int]]:
-    """Sample ranges whose grid values (``GRID_CHUNK_ELEMENTS`` per operand) stay in cache on CPU."""
+    """Equal sample ranges whose grid values (≤ ``GRID_CHUNK_ELEMENTS`` for all ``tables``) stay in cache on CPU."""
     points = 2 * tables[0].cos.shape[0] * tables[0].legendre.shape[1]
     budget = GRID_CHUNK_ELEMENTS if device.type == "cpu" else GRID_CHUNK_ELEMENTS_DEVICE
-    step = max(1, budget // (points * max(table.channels for table in tables)))
+    most = max(1, budget // (len(tables) * points * max(table.channels for table in tables)))
+    count = max(1, math.ceil(rows / most))
+    step = max(1, math.ceil(rows / count))  # equal chunks: no small remainder with the same per-chunk ops
     return [(start, min(rows, start + step)) for start in range(0, rows, step)]
 
 
@@ -285,11 +297,10 @@ def _multiply_project(parts_u: tuple[Tensor, Tensor], parts_v: tuple[Tensor, Ten
 def _evaluate(x: Tensor, t: OperandTables) -> tuple[Tensor, Tensor]:
     """Features ``x (D, m)`` → cos and sin parts of the values, each ``(J+1, nθ, c, m)``, at ``φ_0..φ_J``."""
     orders, n_theta, degrees = t.legendre.shape
-    lmax, samples = orders // 2, x.shape[1]
-    slots = x.index_select(0, t.gather).view(orders, degrees, -1)
-    rings = torch.bmm(t.legendre, slots).view(orders, -1)
-    shape = (-1, n_theta, t.channels, samples)
-    return (t.cos @ rings[lmax:]).view(shape), (t.sin @ rings[:lmax]).view(shape)
+    lmax = orders // 2
+    rings = torch.bmm(t.legendre, x.index_select(0, t.gather).view(orders, degrees, -1)).view(orders, -1)
+    shape = (-1, n_theta, t.channels, x.shape[1])
+    return torch.mm(t.cos, rings[lmax:]).view(shape), torch.mm(t.sin, rings[:lmax]).view(shape)
 
 
 def _project(even: Tensor, odd: Tensor, t: OperandTables) -> Tensor:
