@@ -39,12 +39,10 @@ from torch import Tensor
 
 from symc.so3.harmonics import spherical_harmonics
 
-# Grid values (points × rows) per chunk, summed over the operands it evaluates (two forward, three
-# backward): 3·2^18 float32, so the backward keeps 1 MiB per operand, the L2 of the benchmark CPU (measured
-# best 2^17–2^19 at L = 6, 8, channels 1 and 16), and the forward 1.5 MiB (measured no slower at L = 6,
-# channels 1 and 16, fewer per-chunk ops). Off CPU up to GRID_CHUNK_ELEMENTS_DEVICE in one chunk.
-GRID_CHUNK_ELEMENTS = 3 * 2**18
-GRID_CHUNK_ELEMENTS_DEVICE = 2 * 2**27
+# Grid values (points × rows) per operand and chunk: 2^18 float32 = 1 MiB, the L2 of the benchmark CPU
+# (measured best 2^17–2^19 at L = 6, 8, channels 1 and 16). Off CPU one chunk up to GRID_CHUNK_ELEMENTS_DEVICE.
+GRID_CHUNK_ELEMENTS = 2**18
+GRID_CHUNK_ELEMENTS_DEVICE = 2**27
 
 
 @dataclass(frozen=True)
@@ -274,10 +272,10 @@ class _Output:
 
 
 def _chunks(rows: int, tables: tuple[OperandTables, ...], device: torch.device) -> list[tuple[int, int]]:
-    """Equal sample ranges whose grid values (≤ ``GRID_CHUNK_ELEMENTS`` for all ``tables``) stay in cache on CPU."""
+    """Equal sample ranges whose grid values (≤ ``GRID_CHUNK_ELEMENTS`` per operand) stay in cache on CPU."""
     points = 2 * tables[0].cos.shape[0] * tables[0].legendre.shape[1]
     budget = GRID_CHUNK_ELEMENTS if device.type == "cpu" else GRID_CHUNK_ELEMENTS_DEVICE
-    most = max(1, budget // (len(tables) * points * max(table.channels for table in tables)))
+    most = max(1, budget // (points * max(table.channels for table in tables)))
     count = max(1, math.ceil(rows / most))
     step = max(1, math.ceil(rows / count))  # equal chunks: no small remainder with the same per-chunk ops
     return [(start, min(rows, start + step)) for start in range(0, rows, step)]
