@@ -21,10 +21,11 @@ last, contiguous axis, so every step is one GEMM or ``bmm`` over all rows of a c
 Per product of a full product (La = Lb = L, Lc = 2L; nθ ≈ J ≈ 2L) that is ≈ 56 L³ multiply-adds with the
 zero padding, against ≈ 48 L⁴ for dense evaluation GEMMs on the grid. The steps are memory-bound
 (inner dimensions ≤ 2L+1): on CPU the samples are processed in equal chunks whose grid values
-(``GRID_CHUNK_ELEMENTS``) stay in cache, and autograd stores only the two inputs — the Gaunt coefficients
-are symmetric in their three indices, so the gradient for one input is the grid product of the output
-gradient and the other input, projected on that input's degrees (``GridGradients`` evaluates the output
-gradient once for both; its own derivatives are grid products again, so any order works).
+(``GRID_CHUNK_ELEMENTS``) stay in cache. The Gaunt coefficients are symmetric in their three indices, so
+the gradient for one input is the grid product of the output gradient and the other input, projected on
+that input's degrees: a first-order backward reuses the inputs' grid values saved by the forward and
+evaluates only the output gradient; a differentiable one (``GridGradients``) recomputes them, and its own
+derivatives are grid products again, so any order works.
 """
 
 from __future__ import annotations
@@ -175,30 +176,39 @@ def grid_product(a: Tensor, b: Tensor, tables: tuple[OperandTables, ...], roles:
 
 
 class GridProduct(torch.autograd.Function):
-    """``grid_product``; autograd saves only the two inputs, the backward is ``GridGradients``."""
+    """``grid_product``. Autograd saves the two inputs and, when a gradient is needed, their grid values,
+    so a first-order backward only evaluates the output gradient; a differentiable backward (double
+    backward, ``create_graph``) goes through ``GridGradients`` instead, which recomputes them."""
 
     @staticmethod
     def forward(ctx, a, b, tables, roles):
-        ctx.save_for_backward(a, b)
         ctx.tables, ctx.roles = tables, roles
         ta, tb, tc = (tables[r] for r in roles)
+        keep = any(ctx.needs_input_grad[:2])
         out = _Output(a, len(tc.select), row_major=False)
-        a, b = _feature_major(a), _feature_major(b)
-        for start, stop in _chunks(out.rows, (ta, tb), a.device):
-            parts_a, parts_b = _evaluate(a[:, start:stop], ta), _evaluate(b[:, start:stop], tb)
+        ctx.chunks = _chunks(out.rows, (ta, tb), a.device)
+        rows_a, rows_b = _feature_major(a), _feature_major(b)
+        values: list[Tensor] = []
+        for start, stop in ctx.chunks:
+            parts_a, parts_b = _evaluate(rows_a[:, start:stop], ta), _evaluate(rows_b[:, start:stop], tb)
             out.store(start, stop, _multiply_project(parts_a, parts_b, tc))
+            if keep:
+                values += [*parts_a, *parts_b]
+        ctx.save_for_backward(a, b, *values)
         return out.result()
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        a, b, *values = ctx.saved_tensors
         ra, rb, rc = ctx.roles
-        need_a, need_b = ctx.needs_input_grad[:2]
-        if need_a and need_b:
+        need = ctx.needs_input_grad[:2]
+        if not torch.is_grad_enabled():
+            return (*_gradients(grad, a, b, ctx.tables, ctx.roles, ctx.chunks, values, need), None, None)
+        if all(need):
             grad_a, grad_b = GridGradients.apply(grad, a, b, ctx.tables, ctx.roles)
         else:
-            grad_a = GridProduct.apply(grad, b, ctx.tables, (rc, rb, ra)) if need_a else None
-            grad_b = GridProduct.apply(grad, a, ctx.tables, (rc, ra, rb)) if need_b else None
+            grad_a = GridProduct.apply(grad, b, ctx.tables, (rc, rb, ra)) if need[0] else None
+            grad_b = GridProduct.apply(grad, a, ctx.tables, (rc, ra, rb)) if need[1] else None
         return grad_a, grad_b, None, None
 
 
@@ -213,16 +223,8 @@ class GridGradients(torch.autograd.Function):
     def forward(ctx, grad, a, b, tables, roles):
         ctx.save_for_backward(grad, a, b)
         ctx.tables, ctx.roles = tables, roles
-        ta, tb, tc = (tables[r] for r in roles)
-        grad_a = _Output(a, len(ta.select), row_major=a.is_contiguous())
-        grad_b = _Output(b, len(tb.select), row_major=b.is_contiguous())
-        grad, a, b = _feature_major(grad), _feature_major(a), _feature_major(b)
-        for start, stop in _chunks(grad_a.rows, (tc, ta, tb), a.device):
-            parts_g = _evaluate(grad[:, start:stop], tc)
-            parts_a, parts_b = _evaluate(a[:, start:stop], ta), _evaluate(b[:, start:stop], tb)
-            grad_a.store(start, stop, _multiply_project(parts_g, parts_b, ta))
-            grad_b.store(start, stop, _multiply_project(parts_g, parts_a, tb))
-        return grad_a.result(), grad_b.result()
+        chunks = _chunks(grad.shape[0], tuple(tables[r] for r in (roles[2], roles[0], roles[1])), a.device)
+        return _gradients(grad, a, b, tables, roles, chunks, None, (True, True))
 
     @staticmethod
     def backward(ctx, up_a, up_b):
@@ -237,6 +239,38 @@ class GridGradients(torch.autograd.Function):
         if need[2]:
             d_b = GridProduct.apply(up_a, grad, tables, (ra, rc, rb))
         return d_grad, d_a, d_b, None, None
+
+
+def _gradients(
+    grad: Tensor,
+    a: Tensor,
+    b: Tensor,
+    tables: tuple[OperandTables, ...],
+    roles: tuple[int, int, int],
+    chunks: list[tuple[int, int]],
+    values: list[Tensor] | None,
+    need: tuple[bool, bool],
+) -> tuple[Tensor | None, Tensor | None]:
+    """Gradients of a and b from the output gradient ``grad (M, cc·dc)``, chunk by chunk.
+
+    ``values``: the cos/sin grid values of a and b per chunk saved by the forward (4 per chunk), or None
+    to evaluate them here.
+    """
+    ta, tb, tc = (tables[r] for r in roles)
+    grad_a = _Output(a, len(ta.select), row_major=a.is_contiguous()) if need[0] else None
+    grad_b = _Output(b, len(tb.select), row_major=b.is_contiguous()) if need[1] else None
+    grad, rows_a, rows_b = _feature_major(grad), _feature_major(a), _feature_major(b)
+    for index, (start, stop) in enumerate(chunks):
+        if values is None:
+            parts_a, parts_b = _evaluate(rows_a[:, start:stop], ta), _evaluate(rows_b[:, start:stop], tb)
+        else:
+            parts_a, parts_b = tuple(values[4 * index : 4 * index + 2]), tuple(values[4 * index + 2 : 4 * index + 4])
+        parts_g = _evaluate(grad[:, start:stop], tc)
+        if grad_a is not None:
+            grad_a.store(start, stop, _multiply_project(parts_g, parts_b, ta))
+        if grad_b is not None:
+            grad_b.store(start, stop, _multiply_project(parts_g, parts_a, tb))
+    return (None if grad_a is None else grad_a.result()), (None if grad_b is None else grad_b.result())
 
 
 def _feature_major(x: Tensor) -> Tensor:
