@@ -10,8 +10,11 @@ learnable per-path weights (normalisations off, as in the Gaunt paper's comparis
 paths and weights (its layout, one dense GEMM or one GEMM per (l1, l2) block, chosen by the cost model);
 symc-Gaunt is the Gaunt product, route chosen by the cost model (``auto``), and for reference each Gaunt
 route. float32, batch ≥ 1024, channels 1 and 16. Time: minimum over interleaved
-repeats after a warm-up (the machine is shared). Memory: on CUDA the peak allocated during fwd+bwd; on CPU
-the bytes autograd saves for backward (activation memory), which is what grows with batch.
+repeats after a warm-up (the machine is shared). With ``--warm 1`` (default) every timed call follows
+another method's, so it starts with cold caches, as a layer inside a network does; ``--warm K`` keeps the
+best of K back-to-back calls per repeat, a method's steady state (what a single-layer loop measures).
+Memory: on CUDA the peak allocated during fwd+bwd; on CPU the bytes autograd saves for backward
+(activation memory), which is what grows with batch.
 On a shared CPU use ``--threads 1`` (default): with 2 threads each small op waited ~40 ms for the other.
 The fitted exponent is the slope of log(time) against log(L) over L ≥ 2. A method whose warm-up fwd+bwd
 takes longer than ``--max-call-s`` (default 60 s) is not repeated at that size; the output says so.
@@ -130,7 +133,7 @@ def measure(lmax: int, channels: int, args: argparse.Namespace, notes: list[str]
     for _ in range(args.repeats):
         for name, module in modules.items():
             for bwd in (False, True):
-                times[(name, bwd)].append(run_once(module, x, y, bwd, device))
+                times[(name, bwd)].append(min(run_once(module, x, y, bwd, device) for _ in range(args.warm)))
     for row in rows:
         module = modules[row["name"]]
         row.update(
@@ -161,7 +164,9 @@ def exponent(rows: list[dict], name: str, channels: int, key: str) -> float:
 def table(rows: list[dict], args: argparse.Namespace, notes: list[str]) -> str:
     lines = [
         f"Device: {args.device} ({torch.get_num_threads()} threads), batch {args.batch}, float32, "
-        f"min of {args.repeats} interleaved repeats after warm-up. Memory: "
+        f"min of {args.repeats} interleaved repeats after warm-up"
+        + (f", each the best of {args.warm} back-to-back calls" if args.warm > 1 else " (cold caches)")
+        + ". Memory: "
         + ("peak allocated in fwd+bwd." if args.device == "cuda" else "bytes saved for backward + output."),
         "",
         "| L | c | method | route | build s | fwd ms | fwd+bwd ms | memory MiB | "
@@ -198,6 +203,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=1024)
     parser.add_argument("--channels", type=int, nargs="+", default=[1, 16])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--warm", type=int, default=1, help="back-to-back calls per method and repeat (best kept)")
+    parser.add_argument("--lmaxes", type=int, nargs="+", help="these L only (default 1 2 4 6 8 10)")
     parser.add_argument(
         "--threads", type=int, default=1, help="CPU threads (1: on a shared machine, 2 threads spin on each other)"
     )
@@ -210,7 +217,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "tensor_product.md")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    lmaxes = (1, 2, 4, 6) if args.quick else (1, 2, 4, 6, 8, 10)
+    lmaxes = args.lmaxes or ((1, 2, 4, 6) if args.quick else (1, 2, 4, 6, 8, 10))
     rows, notes = [], []
     for channels in args.channels:
         for lmax in lmaxes:
