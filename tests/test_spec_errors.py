@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+
 import pytest
 
+import symc
+from symc.backend import build_model
 from symc.errors import SymcError
 from symc.frontend import load, parse, parse_group, parse_rep
 
@@ -366,3 +371,25 @@ def test_load_reports_the_file_name(tmp_path):
         load(path)
     assert caught.value.location.file == str(path)
     assert str(path) + ":2:9: error: unknown group 'SE3'" in caught.value.render()
+
+
+@pytest.mark.parametrize("name", ["os", "subprocess", "builtins", "importlib"])
+def test_a_spec_naming_a_module_imports_nothing(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Specs are untrusted: a method or locality that names a Python module only meets fixed tables."""
+    imported: list[str] = []
+    real_import = importlib.import_module
+    monkeypatch.setattr(
+        importlib, "import_module", lambda module, *rest: imported.append(module) or real_import(module, *rest)
+    )
+    text = (Path(__file__).parent.parent / "specs" / "deepsets.sym").read_text()
+    for variant in (
+        text.replace("method basis", f"method {name}"),
+        text.replace("locality complete", f"locality {name}"),
+    ):
+        with pytest.raises(SymcError, match=name):
+            build_model(parse(variant))
+    with pytest.raises(AttributeError):
+        getattr(symc.nn, name)
+    with pytest.raises(AttributeError):
+        symc.__getattr__(name)  # the lazy-submodule hook itself, past symc's own imports
+    assert all(module.startswith("symc.") for module in imported), imported
