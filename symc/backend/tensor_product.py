@@ -29,6 +29,7 @@ import math
 import torch
 from torch import Tensor, nn
 
+from symc.backend.cpu_allocator import retain_freed_cpu_memory
 from symc.backend.tp_cg import block_operations, cg_blocks_forward, cg_tables
 from symc.backend.tp_cost import RouteCost, cg_cost, choose, dense_cost, fft_cost, gaunt_dense_cost, grid_cost
 from symc.backend.tp_paths import (
@@ -71,6 +72,7 @@ class TensorProduct(nn.Module):
         batch_hint: int = 1024,
     ) -> None:
         super().__init__()
+        retain_freed_cpu_memory()  # a product's temporaries would otherwise page-fault on every CPU call
         if impl not in IMPLS:
             raise SymcError(f"unknown tensor-product impl '{impl}'", hint=f"use one of {', '.join(IMPLS)}")
         if route is not None and route not in GAUNT_ROUTES:
