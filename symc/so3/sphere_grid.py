@@ -262,7 +262,9 @@ def _gradients(
     ta, tb, tc = (tables[r] for r in roles)
     grad_a = _Output(a, len(ta.select), row_major=a.is_contiguous()) if need[0] else None
     grad_b = _Output(b, len(tb.select), row_major=b.is_contiguous()) if need[1] else None
-    grad, rows_a, rows_b = _feature_major(grad), _feature_major(a), _feature_major(b)
+    grad = _feature_major(grad)
+    if values is None:
+        rows_a, rows_b = _feature_major(a), _feature_major(b)
     for index, (start, stop) in enumerate(chunks):
         if values is None:
             parts_a, parts_b = _evaluate(rows_a[:, start:stop], ta), _evaluate(rows_b[:, start:stop], tb)
