@@ -51,7 +51,7 @@ def timed(fn, repeats):
 kind, n = case["kind"], case["n"]
 generator = torch.Generator().manual_seed(0)
 if kind == "linear":
-    from symc.backend.permutation import apply_partition_op, partition_ops
+    from symc.layers.permutation import apply_partition_op, partition_ops
     channels = 4
     ops = partition_ops(2, 2)
     weights = torch.randn(len(ops), channels, channels, generator=generator)
@@ -72,7 +72,7 @@ if kind == "linear":
 elif kind == "spen":
     import networkx as nx
     import symc
-    from symc.backend.graph_model import graph_model
+    from symc.methods.ego.model import graph_model
     spec = symc.parse(
         "model B { group S(n); input adjacency: T(0) per pair, features: T(0) per node; "
         "output value: T(0) global; locality ego(k = 2, edges = adjacency); method basis; hidden 8; layers 1 }"

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from symc.backend.tensor_product import TensorProduct
+from symc.methods.tensor_product.module import TensorProduct
 from symc.so3.irreps import Irreps
 
 ROUTES = ("dense", "grid", "fft")

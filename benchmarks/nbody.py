@@ -41,7 +41,7 @@ import torch
 from torch import Tensor, nn
 
 import symc
-from symc.backend.frame_backbones import MessagePassing
+from symc.methods.frames.backbones import MessagePassing
 
 SPEC = Path(__file__).resolve().parent.parent / "specs" / "nbody_frames.sym"
 DT = 0.001

@@ -24,7 +24,7 @@ import torch
 from report import environment_line, markdown_table, seconds, write_section
 
 import symc
-from symc.backend.graph_model import graph_model
+from symc.methods.ego.model import graph_model
 
 RESULTS = Path(__file__).resolve().parent / "results" / "substructure_counting.md"
 SPEC = symc.parse(

@@ -19,18 +19,18 @@ from symc.errors import SourceLocation, SymcError, SymcWarning
 
 __version__ = "0.1.0"
 
-_LAZY_SUBMODULES = ("testing", "so3", "groups", "solvers", "backend", "frontend", "ir")
+_LAZY_SUBMODULES = ("testing", "so3", "groups", "solvers", "methods", "layers", "frontend", "ir")
 
 
 # symc.nn's layers and where the backend defines them (imported on first use: they pull in torch).
 NN_LAYERS = {
-    "SymcModel": "symc.backend",
-    "EquivariantLinear": "symc.backend.linear",
-    "GatedNonlinearity": "symc.backend.nonlinear",
-    "EquivariantBilinear": "symc.backend.nonlinear",
-    "SubgraphLayer": "symc.backend.spen",
-    "GraphModel": "symc.backend.graph_model",
-    "TensorProduct": "symc.backend.tensor_product",
+    "SymcModel": "symc.methods",
+    "EquivariantLinear": "symc.layers.linear",
+    "GatedNonlinearity": "symc.layers.nonlinear",
+    "EquivariantBilinear": "symc.layers.nonlinear",
+    "SubgraphLayer": "symc.methods.ego.spen",
+    "GraphModel": "symc.methods.ego.model",
+    "TensorProduct": "symc.methods.tensor_product.module",
 }
 
 

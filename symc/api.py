@@ -83,7 +83,7 @@ def build(spec_or_path_or_text: SpecSource, backbone: torch.nn.Module | None = N
     ``backbone`` is the user network for methods that wrap one (``frames``); ``model`` picks a model
     from a file or text that defines several.
     """
-    from symc.backend import build_model
+    from symc.methods import build_model
 
     return build_model(resolve_spec(spec_or_path_or_text, model=model), backbone=backbone)
 

@@ -91,7 +91,7 @@ def compile_command(
     out: Annotated[Path, typer.Option("-o", "--out", help="directory for the generated files")] = Path("."),
 ) -> None:
     """Parse, lint, solve and build every model of SPEC; write a standalone module per model into OUT."""
-    from symc.backend.codegen import write_standalone
+    from symc.methods.basis.codegen import write_standalone
     from symc.frontend import lint
 
     for model_spec in _models(spec):
@@ -137,7 +137,7 @@ def check(
     """
     import torch
 
-    from symc.backend.attribute_checks import grid_size
+    from symc.methods.attributes.check import grid_size
     from symc.testing import EquivarianceError, assert_equivariant
 
     failures = errors = passed = approximate = 0
@@ -186,15 +186,15 @@ def _print_frame_checks(model: Any, model_spec: ir.ModelSpec, n: int) -> None:
     arms with several gaps between parts (only the global motions are judged, by the table above)."""
     import torch
 
-    from symc.backend.frame_checks import (
+    from symc.methods.frames.check import (
         degenerate_errors,
         degenerate_table,
         independent_motion_errors,
         partition_errors,
         partition_table,
     )
-    from symc.backend.frames import FrameAveragedModel
-    from symc.backend.piecewise import PiecewiseFrameModel
+    from symc.methods.frames.model import FrameAveragedModel
+    from symc.methods.frames.piecewise import PiecewiseFrameModel
     from symc.testing import random_inputs
 
     if isinstance(model, FrameAveragedModel):
@@ -218,7 +218,7 @@ def _print_frame_checks(model: Any, model_spec: ir.ModelSpec, n: int) -> None:
 
 def _print_grid_checks(model_spec: ir.ModelSpec, n: int) -> None:
     """Models on a fixed orientation grid state their measured rotation error for several grid sizes N."""
-    from symc.backend.attribute_checks import grid_errors, grid_table
+    from symc.methods.attributes.check import grid_errors, grid_table
 
     console.print(grid_table(grid_errors(model_spec, n=max(n, 2))), markup=False)
 

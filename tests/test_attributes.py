@@ -11,7 +11,7 @@ import torch
 from typer.testing import CliRunner
 
 import symc
-from symc.backend.attribute_checks import grid_errors
+from symc.methods.attributes.check import grid_errors
 from symc.cli import app
 from symc.errors import SymcError
 from symc.solvers.invariants import distance_invariants, frame_invariants, orientation_invariants

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from symc.backend import SymcModel, build_model
-from symc.backend.codegen import class_name, write_standalone
+from symc.methods import SymcModel, build_model
+from symc.methods.basis.codegen import class_name, write_standalone
 from symc.errors import SymcError
 from symc.frontend import parse
 

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import symc
-from symc.backend.graph_model import graph_model
+from symc.methods.ego.model import graph_model
 
 SPEC = symc.parse(
     """

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 import symc
-from symc.backend.frame_checks import degenerate_errors, degenerate_table
+from symc.methods.frames.check import degenerate_errors, degenerate_table
 from symc.errors import SymcError
 from symc.groups import act_on_field
 from symc.solvers.frames import euclidean_frames
@@ -241,7 +241,7 @@ def test_gnn_shares_one_graph_per_input_and_stays_equivariant(locality):
 
 def test_split_layers_compute_the_concatenated_mlp():
     """PointNet's broadcast layers and the gnn's messages equal the MLPs on concatenated inputs."""
-    from symc.backend.frame_backbones import MessagePassing, broadcast_linear
+    from symc.methods.frames.backbones import MessagePassing, broadcast_linear
 
     g = torch.Generator().manual_seed(1)
     layer = nn.Linear(7, 5).double()
@@ -268,7 +268,7 @@ def test_split_layers_compute_the_concatenated_mlp():
 @pytest.mark.parametrize("backbone", ["pointnet(hidden = 8, layers = 2)", "gnn(hidden = 8, layers = 2)"])
 def test_blocks_of_samples_give_the_batched_result(backbone, monkeypatch):
     """Backbones run in cache-sized blocks of samples; the blocks reproduce the one-block result exactly."""
-    from symc.backend import frame_backbones
+    from symc.methods.frames import backbones as frame_backbones
 
     spec = symc.parse(gnn_spec("knn(k = 3)").replace("gnn(hidden = 16, layers = 2)", backbone))
     model = symc.build(spec)

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from symc.backend.tensor_product import TensorProduct
+from symc.methods.tensor_product.module import TensorProduct
 from symc.so3 import gaunt, sphere_grid, spherical_harmonics
 from symc.so3.coupling import sphere_quadrature
 from symc.so3.gaunt_fft import fourier_product, fourier_tables

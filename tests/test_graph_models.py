@@ -10,7 +10,7 @@ import torch
 
 import symc
 from symc.api import with_dtype
-from symc.backend.graph_model import graph_model
+from symc.methods.ego.model import graph_model
 from symc.errors import SymcError
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"

@@ -14,7 +14,7 @@ import itertools
 import pytest
 import torch
 
-from symc.backend.permutation import apply_partition_op, partition_ops
+from symc.layers.permutation import apply_partition_op, partition_ops
 from symc.solvers.equivariant import dense_constraint_nullspace
 from symc.solvers.partitions import bell_number, partition_count
 

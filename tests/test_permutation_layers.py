@@ -9,7 +9,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symc.backend.permutation import apply_partition_op, partition_ops, set_partitions
+from symc.layers.permutation import apply_partition_op, partition_ops, set_partitions
 
 ORDER_PAIRS = [(k, l) for k in range(3) for l in range(3)]
 

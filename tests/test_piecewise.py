@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import symc
 from symc.api import with_dtype
-from symc.backend.frame_checks import PARTITION_GAPS, independent_motion_errors, part_clouds, partition_accuracy
+from symc.methods.frames.check import PARTITION_GAPS, independent_motion_errors, part_clouds, partition_accuracy
 from symc.errors import SymcError
 from symc.testing import assert_equivariant
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import symc
-from symc.backend import build_model
+from symc.methods import build_model
 from symc.errors import SymcError
 from symc.frontend import load, parse, parse_group, parse_rep
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symc
-from symc.backend.tensor_product import TensorProduct
+from symc.methods.tensor_product.module import TensorProduct
 from symc.errors import SymcError
 from symc.so3.irreps import Irreps
 
@@ -104,7 +104,7 @@ def test_external_weights_equal_internal_weights_and_broadcast_over_channels() -
         assert torch.allclose(external(x, y, w.expand(2, 3, 4, -1)), internal(x, y), atol=1e-12)
 
 
-# ---------------------------------------------------------------- CG layouts (symc.backend.tp_cg)
+# ---------------------------------------------------------------- CG layouts (symc.methods.tensor_product.cg)
 
 # batch_hint=1 makes the per-block overhead dominate the cost model (dense layout); a huge hint, blocks.
 LAYOUTS = {"dense": 1, "blocks": 10**9}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from symc.backend import build_model
+from symc.methods import build_model
 from symc.frontend import parse
 
 INERTIA = """

@@ -41,7 +41,7 @@ from torch import Tensor
 from symc.so3.harmonics import spherical_harmonics
 
 # Grid values (points × rows) per operand and chunk: 2^19 float32 = 2 MiB, twice the L2 of the benchmark
-# CPU. With freed memory kept in the heap (``symc.backend.cpu_allocator``) it was 4–12% faster cold than
+# CPU. With freed memory kept in the heap (``symc.runtime.cpu_allocator``) it was 4–12% faster cold than
 # 2^18 at L = 6, 8, 10 with 16 channels and L = 6, 8 with one, within noise at L = 4 and 10 with one;
 # 2^17 was slower everywhere, 2^20 slower with 16 channels.
 # Off CPU one chunk up to GRID_CHUNK_ELEMENTS_DEVICE.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from symc.backend.graphs import GraphBatch
+from symc.methods.ego.graphs import GraphBatch
 
 
 class MessagePassingNetwork(nn.Module):

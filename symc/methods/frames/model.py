@@ -14,9 +14,9 @@ import dataclasses
 import torch
 from torch import Tensor, nn
 
-from symc.backend.compiled import CompiledModule
-from symc.backend.fields import FieldCodec
-from symc.backend.frame_backbones import (
+from symc.layers.model import CompiledModule
+from symc.layers.fields import FieldCodec
+from symc.methods.frames.backbones import (
     DEFAULT_DEPTH,
     DEFAULT_WIDTH,
     FlatMLP,
@@ -24,7 +24,7 @@ from symc.backend.frame_backbones import (
     Neighbours,
     PointNet,
 )
-from symc.backend.summary import LayerSummary, ModelSummary
+from symc.layers.summary import LayerSummary, ModelSummary
 from symc.errors import SymcError
 from symc.groups import act_on_field, group
 from symc.groups.matrix_group import MatrixGroup
@@ -258,14 +258,14 @@ def _split_outputs(spec: ModelSpec, codec: FieldCodec, per_point: Tensor, global
 def build_frames_model(spec: ModelSpec, backbone: nn.Module | None = None) -> FrameAveragedModel:
     """Compile a ``method frames`` spec (see the module docstring); ``backbone`` is a user module for
     ``frames(backbone = custom)`` (or any frames spec): it takes and returns dicts of canonical field tensors."""
-    from symc.backend.build import _dtype
+    from symc.methods.basis.builder import _dtype
 
     factor = _geometric_factor(spec)
     codec = FieldCodec(spec.inputs, spec.outputs, factor, spec.group.permutation_factor)
     call = spec.method.get("backbone", "mlp")
     name = call.name if isinstance(call, CallValue) else str(call)
     if factor is not None and factor.piecewise:
-        from symc.backend.piecewise import build_piecewise_model
+        from symc.methods.frames.piecewise import build_piecewise_model
 
         return build_piecewise_model(spec, codec, backbone).to(_dtype(spec))
     position = _position_field(spec, factor)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from symc.backend.blocks import FeatureLayout, blocks_of, rep_terms
+from symc.layers.blocks import FeatureLayout, blocks_of, rep_terms
 from symc.errors import SymcError
 from symc.ir import FieldSpec, GroupFactor, Point
 from symc.ir.dims import AFFINE_FAMILIES

@@ -7,7 +7,7 @@ broadcast over the channels ("equivariant convolution"), usually with ``external
 per-edge weights from a radial network. Tensors use e3nn's layout (``symc.so3.irreps``).
 
 - ``impl='cg'``: every path allowed by the triangle rule and parity, one learnable weight per path
-  (or per sample with external weights). Two layouts (``symc.backend.tp_cg``): one dense GEMM
+  (or per sample with external weights). Two layouts (``symc.methods.tensor_product.cg``): one dense GEMM
   ``(x ⊗ y) @ C``, O(L⁶) per product, for small products; or one GEMM per (l1, l2) pair restricted to
   the l3 it reaches, O(Σ_paths n1·n2·n3) (e3nn's work), chosen by ``tp_cost.cg_cost``.
 - ``impl='gaunt'``: the exact product of the two spherical functions, projected on the output degrees:
@@ -18,7 +18,7 @@ per-edge weights from a radial network. Tensors use e3nn's layout (``symc.so3.ir
   same numbers: ``dense`` (Gaunt coefficients in one GEMM, O(L⁶)), ``grid`` (exact S² quadrature with
   separable transforms, O(L³), ``symc.so3.sphere_grid``: it reads and writes e3nn's layout directly, and
   its backward is two more grid products, so autograd keeps only the inputs) and ``fft`` (2D Fourier,
-  O(L³) but slower in practice); the cost model of ``symc.backend.tp_cost`` picks one.
+  O(L³) but slower in practice); the cost model of ``symc.methods.tensor_product.planner`` picks one.
 - ``impl='auto'``: Gaunt when it produces every requested output, else CG; then the cheapest route.
 """
 
@@ -29,10 +29,10 @@ import math
 import torch
 from torch import Tensor, nn
 
-from symc.backend.cpu_allocator import retain_freed_cpu_memory
-from symc.backend.tp_cg import block_operations, cg_blocks_forward, cg_tables
-from symc.backend.tp_cost import RouteCost, cg_cost, choose, dense_cost, fft_cost, gaunt_dense_cost, grid_cost
-from symc.backend.tp_paths import (
+from symc.runtime.cpu_allocator import retain_freed_cpu_memory
+from symc.methods.tensor_product.cg import block_operations, cg_blocks_forward, cg_tables
+from symc.methods.tensor_product.planner import RouteCost, cg_cost, choose, dense_cost, fft_cost, gaunt_dense_cost, grid_cost
+from symc.methods.tensor_product.paths import (
     Path,
     Units,
     check_every_output_reached,
@@ -154,7 +154,7 @@ class TensorProduct(nn.Module):
             self.register_buffer(f"irrep_of_{name}", torch.tensor(owner), persistent=False)
 
     def _build_cg(self) -> None:
-        """Coupling tables of the CG layout chosen in ``_choose`` (``symc.backend.tp_cg``)."""
+        """Coupling tables of the CG layout chosen in ``_choose`` (``symc.methods.tensor_product.cg``)."""
         if not self.external_weights:
             self.weight = nn.Parameter(torch.ones(len(self.paths)))
         tables = cg_tables(self.units, self.paths, blocked=self.cg_layout == "blocks")
@@ -266,7 +266,7 @@ class TensorProduct(nn.Module):
         return weight.reshape(rows, -1, n)
 
     def _cg(self, x: Tensor, y: Tensor, w: Tensor) -> Tensor:
-        """``(M, c, d1), (M, c|1, d2), weights`` → ``(M, c, dout)`` in the unit layout (``symc.backend.tp_cg``)."""
+        """``(M, c, d1), (M, c|1, d2), weights`` → ``(M, c, dout)`` in the unit layout (``symc.methods.tensor_product.cg``)."""
         values = self._table("cg_values", x)
         if self.cg_plan.blocked:
             return cg_blocks_forward(x, y, w, self.cg_plan, values)

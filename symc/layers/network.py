@@ -5,10 +5,10 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from symc.backend.bases import BasisProvider
-from symc.backend.blocks import FeatureLayout
-from symc.backend.linear import EquivariantLinear
-from symc.backend.nonlinear import EquivariantBilinear, GatedNonlinearity, product_pairs, with_gates
+from symc.layers.bases import BasisProvider
+from symc.layers.blocks import FeatureLayout
+from symc.layers.linear import EquivariantLinear
+from symc.layers.nonlinear import EquivariantBilinear, GatedNonlinearity, product_pairs, with_gates
 
 
 class EquivariantBlock(nn.Module):

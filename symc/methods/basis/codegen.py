@@ -18,12 +18,12 @@ from pathlib import Path
 import torch
 from safetensors.torch import save_file
 
-from symc.backend import standalone
-from symc.backend.build import SymcModel
-from symc.backend.fields import FieldCodec, FieldPlan
-from symc.backend.linear import EquivariantLinear
-from symc.backend.nonlinear import ACTIVATIONS, EquivariantBilinear, GatedNonlinearity
-from symc.backend.permutation import partition_ops
+from symc.runtime import standalone
+from symc.methods.basis.builder import SymcModel
+from symc.layers.fields import FieldCodec, FieldPlan
+from symc.layers.linear import EquivariantLinear
+from symc.layers.nonlinear import ACTIVATIONS, EquivariantBilinear, GatedNonlinearity
+from symc.layers.permutation import partition_ops
 from symc.errors import SymcError
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

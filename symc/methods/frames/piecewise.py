@@ -24,11 +24,11 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from symc.backend.compiled import CompiledModule
-from symc.backend.fields import FieldCodec
-from symc.backend.frame_backbones import DEFAULT_DEPTH, DEFAULT_WIDTH, PointNet, mlp
-from symc.backend.frames import generic_frame_size, module_summary
-from symc.backend.summary import ModelSummary
+from symc.layers.model import CompiledModule
+from symc.layers.fields import FieldCodec
+from symc.methods.frames.backbones import DEFAULT_DEPTH, DEFAULT_WIDTH, PointNet, mlp
+from symc.methods.frames.model import generic_frame_size, module_summary
+from symc.layers.summary import ModelSummary
 from symc.errors import SymcError
 from symc.groups import act_on_field, group
 from symc.ir import CallValue, FieldSpec, Irrep, ModelSpec, MultipleRep, Point, SumRep, TensorRep

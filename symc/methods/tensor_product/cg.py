@@ -1,7 +1,7 @@
 """The Clebsch–Gordan route of ``TensorProduct(impl='cg')``: coupling tables and forward.
 
 Per (sample, channel), ``out[k] = Σ_paths w_path Σ_ij x[i] y[j] C_path[i, j, k]``. Two layouts of the same
-coefficients (``symc.backend.tp_cost.cg_cost`` picks one):
+coefficients (``symc.methods.tensor_product.planner.cg_cost`` picks one):
 
 - **dense**: one ``(d1·d2, dout)`` matrix, the path weights folded in per call (one gather-multiply over
   its entries), then one GEMM of the outer product ``x ⊗ y`` (in ``TensorProduct._cg``). O(d1·d2·dout)
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from symc.backend.tp_paths import Path, Units, offsets, unit_dim
+from symc.methods.tensor_product.paths import Path, Units, offsets, unit_dim
 from symc.so3.coupling import clebsch_gordan
 
 

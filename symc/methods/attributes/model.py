@@ -30,11 +30,11 @@ import math
 import torch
 from torch import Tensor, nn
 
-from symc.backend.attribute_fields import Slot, check_frames, field_slots, unit_orientations, validate_inputs
-from symc.backend.compiled import CompiledModule
-from symc.backend.frames import module_summary
-from symc.backend.nonlinear import activation
-from symc.backend.summary import ModelSummary
+from symc.methods.attributes.fields import Slot, check_frames, field_slots, unit_orientations, validate_inputs
+from symc.layers.model import CompiledModule
+from symc.methods.frames.model import module_summary
+from symc.layers.nonlinear import activation
+from symc.layers.summary import ModelSummary
 from symc.errors import SymcError
 from symc.ir import ModelSpec
 from symc.solvers.invariants import (

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from symc.backend.bases import BasisProvider
-from symc.backend.blocks import SCALAR, Block, FeatureLayout, product_rep, tensor_rank
-from symc.backend.linear import EquivariantLinear
+from symc.layers.bases import BasisProvider
+from symc.layers.blocks import SCALAR, Block, FeatureLayout, product_rep, tensor_rank
+from symc.layers.linear import EquivariantLinear
 from symc.errors import SymcError
 
 # Products multiply magnitudes layer after layer; a small initial gain keeps deep stacks near O(1) at init.

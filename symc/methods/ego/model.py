@@ -3,7 +3,7 @@
 ``build_ego_model`` compiles ``group S(n)`` specs with ``locality ego(k = ..., edges = <per-pair input>)``; fields
 are channels of ``T(0)`` per node, per pair or global. ``graph_model`` builds any of the three architectures on the
 same inputs for comparisons (benchmarks, expressivity tests). Forward takes the dense field contract (optionally
-with a ``mask``) or an edge index; see ``symc.backend.graphs``.
+with a ``mask``) or an edge index; see ``symc.methods.ego.graphs``.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from symc.backend.compiled import CompiledModule
-from symc.backend.graphs import GraphBatch, GraphCodec
-from symc.backend.linear import BasisUse
-from symc.backend.mpnn import MessagePassingNetwork
-from symc.backend.spen import EGO_BUCKETS, OP_FAMILIES, SubgraphNetwork
-from symc.backend.summary import LayerSummary, ModelSummary
+from symc.layers.model import CompiledModule
+from symc.methods.ego.graphs import GraphBatch, GraphCodec
+from symc.layers.linear import BasisUse
+from symc.methods.ego.mpnn import MessagePassingNetwork
+from symc.methods.ego.spen import EGO_BUCKETS, OP_FAMILIES, SubgraphNetwork
+from symc.layers.summary import LayerSummary, ModelSummary
 from symc.errors import SymcError
 from symc.ir import FieldSpec, Irrep, ModelSpec, MultipleRep, RepExpr, SumRep, TensorRep
 from symc.solvers.egonets import ego_subgraphs, whole_graphs
@@ -60,7 +60,7 @@ class GraphModel(CompiledModule):
 
     def summary(self, n: int | None = None) -> ModelSummary:
         """Per layer: the closed-form op families, parameters and FLOPs on one sub-graph of ``n`` nodes (default
-        10); readout heads last. A graph's cost is the sum over its sub-graphs (see ``symc.backend.spen``)."""
+        10); readout heads last. A graph's cost is the sum over its sub-graphs (see ``symc.methods.ego.spen``)."""
         size = n or SUMMARY_SUBGRAPH_SIZE
         layers = []
         for i, layer in enumerate(getattr(self.network, "layers", ())):

@@ -12,14 +12,14 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
-from symc.backend.bases import BasisProvider
-from symc.backend.compiled import CompiledModule
-from symc.backend.fields import FieldCodec
-from symc.backend.hidden import DEFAULT_LAYERS, hidden_layout
-from symc.backend.network import BasisNetwork
-from symc.backend.nonlinear import activation
-from symc.backend.permutation import REDUCTIONS
-from symc.backend.summary import ModelSummary, layer_summary
+from symc.layers.bases import BasisProvider
+from symc.layers.model import CompiledModule
+from symc.layers.fields import FieldCodec
+from symc.layers.hidden import DEFAULT_LAYERS, hidden_layout
+from symc.layers.network import BasisNetwork
+from symc.layers.nonlinear import activation
+from symc.layers.permutation import REDUCTIONS
+from symc.layers.summary import ModelSummary, layer_summary
 from symc.errors import SymcError
 from symc.ir import GroupFactor, ModelSpec
 
@@ -108,15 +108,15 @@ Builder = Callable[[ModelSpec, nn.Module | None], nn.Module]
 # model never pays for the frame, attribute, graph or tensor-product machinery. Fixed strings only:
 # nothing a spec says is ever imported.
 METHOD_BUILDERS: dict[str, tuple[str, str]] = {
-    "basis": ("symc.backend.build", "build_basis_model"),
-    "attributes": ("symc.backend.attributes", "build_attributes_model"),
-    "frames": ("symc.backend.frames", "build_frames_model"),
-    "tensor_product": ("symc.backend.tp_model", "build_tensor_product_model"),
+    "basis": ("symc.methods.basis.builder", "build_basis_model"),
+    "attributes": ("symc.methods.attributes.model", "build_attributes_model"),
+    "frames": ("symc.methods.frames.model", "build_frames_model"),
+    "tensor_product": ("symc.methods.tensor_product.model", "build_tensor_product_model"),
 }
 
 # Localities that change the whole architecture of ``method basis`` (sub-graph networks on a given graph).
 BASIS_LOCALITY_BUILDERS: dict[str, tuple[str, str]] = {
-    "ego": ("symc.backend.graph_model", "build_ego_model"),
+    "ego": ("symc.methods.ego.model", "build_ego_model"),
 }
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import torch
 
-from symc.backend.frames import FrameAveragedModel
+from symc.methods.frames.model import FrameAveragedModel
 from symc.errors import SymcError
 from symc.groups import act_on_field
 from symc.testing import random_inputs

@@ -18,7 +18,7 @@ from functools import cache
 
 from torch import Tensor
 
-from symc.backend.standalone import partition_op
+from symc.runtime.standalone import partition_op
 
 REDUCTIONS = ("mean", "sum")
 

@@ -23,9 +23,9 @@ import math
 import torch
 from torch import Tensor, nn
 
-from symc.backend.compiled import CompiledModule
-from symc.backend.summary import LayerSummary, ModelSummary
-from symc.backend.tensor_product import TensorProduct
+from symc.layers.model import CompiledModule
+from symc.layers.summary import LayerSummary, ModelSummary
+from symc.methods.tensor_product.module import TensorProduct
 from symc.errors import SymcError
 from symc.ir import FieldSpec, ModelSpec
 from symc.ir.rep import Point

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from symc.backend.bases import BasisProvider, BlockBasis
-from symc.backend.blocks import SCALAR, FeatureLayout
-from symc.backend.permutation import apply_partition_op, partition_ops
+from symc.layers.bases import BasisProvider, BlockBasis
+from symc.layers.blocks import SCALAR, FeatureLayout
+from symc.layers.permutation import apply_partition_op, partition_ops
 
 
 @dataclass(frozen=True)

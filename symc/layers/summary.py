@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from symc.backend.linear import BasisUse, EquivariantLinear
+from symc.layers.linear import BasisUse, EquivariantLinear
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import torch
 
-from symc.backend.blocks import is_trivial
+from symc.layers.blocks import is_trivial
 from symc.errors import SymcError
 from symc.ir import GroupFactor, GroupSpec, RepExpr
 

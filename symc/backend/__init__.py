@@ -1,9 +1,0 @@
-"""Torch modules built from solved IR: ``build_model(spec) -> SymcModel`` for ``method basis``.
-
-``write_standalone(model, out_dir)`` (in ``symc.backend.codegen``) writes a model as a torch-only module.
-"""
-
-from symc.backend.build import SymcModel, build_model
-from symc.backend.codegen import write_standalone
-
-__all__ = ["SymcModel", "build_model", "write_standalone"]

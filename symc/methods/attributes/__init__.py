@@ -1,0 +1,1 @@
+"""``method attributes``: weight sharing over invariant pair attributes (PONITA-style)."""

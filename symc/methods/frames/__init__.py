@@ -1,0 +1,1 @@
+"""``method frames``: frame averaging around an unconstrained backbone, including piecewise groups."""
