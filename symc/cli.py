@@ -91,8 +91,8 @@ def compile_command(
     out: Annotated[Path, typer.Option("-o", "--out", help="directory for the generated files")] = Path("."),
 ) -> None:
     """Parse, lint, solve and build every model of SPEC; write a standalone module per model into OUT."""
-    from symc.methods.basis.codegen import write_standalone
     from symc.frontend import lint
+    from symc.methods.basis.codegen import write_standalone
 
     for model_spec in _models(spec):
         for warning in lint(model_spec):

@@ -11,9 +11,9 @@ import torch
 from typer.testing import CliRunner
 
 import symc
-from symc.methods.attributes.check import grid_errors
 from symc.cli import app
 from symc.errors import SymcError
+from symc.methods.attributes.check import grid_errors
 from symc.solvers.invariants import distance_invariants, frame_invariants, orientation_invariants
 from symc.solvers.orientation_grids import circle_grid, fibonacci_sphere
 from symc.testing import assert_equivariant

@@ -9,15 +9,15 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symc.methods import SymcModel, build_model
-from symc.layers.bases import BasisProvider
-from symc.layers.blocks import Block, FeatureLayout, rep_terms
-from symc.layers.hidden import uniform_hidden_rep
-from symc.layers.linear import EquivariantLinear
 from symc.errors import SymcError
 from symc.frontend import parse
 from symc.groups import act_on_field, group
 from symc.ir import GroupFactor, GroupSpec, ModelSpec, MultipleRep, SumRep, TensorRep
+from symc.layers.bases import BasisProvider
+from symc.layers.blocks import Block, FeatureLayout, rep_terms
+from symc.layers.hidden import uniform_hidden_rep
+from symc.layers.linear import EquivariantLinear
+from symc.methods import SymcModel, build_model
 from symc.solvers import solve_equivariant_basis
 
 F64 = torch.float64

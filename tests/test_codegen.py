@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from symc.methods import SymcModel, build_model
-from symc.methods.basis.codegen import class_name, write_standalone
 from symc.errors import SymcError
 from symc.frontend import parse
+from symc.methods import SymcModel, build_model
+from symc.methods.basis.codegen import class_name, write_standalone
 
 SPECS = {
     "inertia": """

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from torch import nn
 
 import symc
-from symc.methods.frames.check import degenerate_errors, degenerate_table
 from symc.errors import SymcError
 from symc.groups import act_on_field
+from symc.methods.frames.check import degenerate_errors, degenerate_table
 from symc.solvers.frames import euclidean_frames
 from symc.solvers.sort_frames import sorting_frames
 from symc.testing import assert_equivariant

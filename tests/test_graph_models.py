@@ -10,8 +10,8 @@ import torch
 
 import symc
 from symc.api import with_dtype
-from symc.methods.ego.model import graph_model
 from symc.errors import SymcError
+from symc.methods.ego.model import graph_model
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 GRAPH_SPEC = """

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 import symc
-from symc.methods import build_model
 from symc.errors import SymcError
 from symc.frontend import load, parse, parse_group, parse_rep
+from symc.methods import build_model
 
 
 def error(text: str) -> SymcError:

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symc
-from symc.methods.tensor_product.module import TensorProduct
 from symc.errors import SymcError
+from symc.methods.tensor_product.module import TensorProduct
 from symc.so3.irreps import Irreps
 
 CASES = [

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from symc.methods import build_model
 from symc.frontend import parse
+from symc.methods import build_model
 
 INERTIA = """
 model Inertia {

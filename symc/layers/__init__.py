@@ -1,1 +1,4 @@
-"""Shared torch layers one floor below the methods: field codecs, equivariant linear maps, nonlinearities, S(n) ops, the model base class."""
+"""Shared torch layers, one floor below the methods.
+
+Field codecs, equivariant linear maps, nonlinearities, S(n) ops and the base class of every built model.
+"""

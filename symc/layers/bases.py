@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import torch
 
-from symc.layers.blocks import is_trivial
 from symc.errors import SymcError
 from symc.ir import GroupFactor, GroupSpec, RepExpr
+from symc.layers.blocks import is_trivial
 
 CLOSED_FORM = "closed form"
 FROM_CACHE = "cache"

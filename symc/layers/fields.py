@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from symc.layers.blocks import FeatureLayout, blocks_of, rep_terms
 from symc.errors import SymcError
 from symc.ir import FieldSpec, GroupFactor, Point
 from symc.ir.dims import AFFINE_FAMILIES
+from symc.layers.blocks import FeatureLayout, blocks_of, rep_terms
 
 
 @dataclass(frozen=True)

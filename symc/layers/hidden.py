@@ -8,8 +8,8 @@ symplectic, planar) only need ``T(0), T(1), T(2)``; GL+/SL/Aff+ also get the dua
 
 from __future__ import annotations
 
-from symc.layers.blocks import SCALAR, FeatureLayout, blocks_of, single_dim
 from symc.ir import GroupFactor, MultipleRep, RepExpr, SumRep, TensorRep
+from symc.layers.blocks import SCALAR, FeatureLayout, blocks_of, single_dim
 
 DEFAULT_HIDDEN_CHANNELS = 128
 DEFAULT_LAYERS = 3

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from symc.errors import SymcError
 from symc.layers.bases import BasisProvider
 from symc.layers.blocks import SCALAR, Block, FeatureLayout, product_rep, tensor_rank
 from symc.layers.linear import EquivariantLinear
-from symc.errors import SymcError
 
 # Products multiply magnitudes layer after layer; a small initial gain keeps deep stacks near O(1) at init.
 BILINEAR_GAIN = 0.1

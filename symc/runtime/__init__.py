@@ -1,1 +1,4 @@
-"""Runtime support with no symc dependencies: the torch-only runtime that standalone modules embed, and the CPU allocator setting."""
+"""Runtime support with no symc dependencies.
+
+The torch-only runtime that standalone modules embed, and the CPU allocator setting.
+"""

@@ -30,13 +30,13 @@ import math
 import torch
 from torch import Tensor, nn
 
-from symc.methods.attributes.fields import Slot, check_frames, field_slots, unit_orientations, validate_inputs
-from symc.layers.model import CompiledModule
-from symc.methods.frames.model import module_summary
-from symc.layers.nonlinear import activation
-from symc.layers.summary import ModelSummary
 from symc.errors import SymcError
 from symc.ir import ModelSpec
+from symc.layers.model import CompiledModule
+from symc.layers.nonlinear import activation
+from symc.layers.summary import ModelSummary
+from symc.methods.attributes.fields import Slot, check_frames, field_slots, unit_orientations, validate_inputs
+from symc.methods.frames.model import module_summary
 from symc.solvers.invariants import (
     distance_invariants,
     frame_invariants,

@@ -12,16 +12,16 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
+from symc.errors import SymcError
+from symc.ir import GroupFactor, ModelSpec
 from symc.layers.bases import BasisProvider
-from symc.layers.model import CompiledModule
 from symc.layers.fields import FieldCodec
 from symc.layers.hidden import DEFAULT_LAYERS, hidden_layout
+from symc.layers.model import CompiledModule
 from symc.layers.network import BasisNetwork
 from symc.layers.nonlinear import activation
 from symc.layers.permutation import REDUCTIONS
 from symc.layers.summary import ModelSummary, layer_summary
-from symc.errors import SymcError
-from symc.ir import GroupFactor, ModelSpec
 
 PLANNED_METHODS = ("soft",)
 SUPPORTED_LOCALITIES = ("complete", "global")

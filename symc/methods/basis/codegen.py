@@ -18,13 +18,13 @@ from pathlib import Path
 import torch
 from safetensors.torch import save_file
 
-from symc.runtime import standalone
-from symc.methods.basis.builder import SymcModel
+from symc.errors import SymcError
 from symc.layers.fields import FieldCodec, FieldPlan
 from symc.layers.linear import EquivariantLinear
 from symc.layers.nonlinear import ACTIVATIONS, EquivariantBilinear, GatedNonlinearity
 from symc.layers.permutation import partition_ops
-from symc.errors import SymcError
+from symc.methods.basis.builder import SymcModel
+from symc.runtime import standalone
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

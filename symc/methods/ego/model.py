@@ -11,14 +11,14 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from symc.layers.model import CompiledModule
-from symc.methods.ego.graphs import GraphBatch, GraphCodec
-from symc.layers.linear import BasisUse
-from symc.methods.ego.mpnn import MessagePassingNetwork
-from symc.methods.ego.spen import EGO_BUCKETS, OP_FAMILIES, SubgraphNetwork
-from symc.layers.summary import LayerSummary, ModelSummary
 from symc.errors import SymcError
 from symc.ir import FieldSpec, Irrep, ModelSpec, MultipleRep, RepExpr, SumRep, TensorRep
+from symc.layers.linear import BasisUse
+from symc.layers.model import CompiledModule
+from symc.layers.summary import LayerSummary, ModelSummary
+from symc.methods.ego.graphs import GraphBatch, GraphCodec
+from symc.methods.ego.mpnn import MessagePassingNetwork
+from symc.methods.ego.spen import EGO_BUCKETS, OP_FAMILIES, SubgraphNetwork
 from symc.solvers.egonets import ego_subgraphs, whole_graphs
 
 ARCHITECTURES = ("ego", "complete", "mpnn")

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from symc.methods.ego.graphs import GraphBatch
 from symc.layers.permutation import apply_partition_op, partition_ops
+from symc.methods.ego.graphs import GraphBatch
 from symc.solvers.egonets import SubgraphBatch
 
 OP_FAMILIES = ((1, 1), (2, 1), (1, 2), (2, 2))  # (input order, output order) of the node/pair maps

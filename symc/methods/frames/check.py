@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import torch
 
-from symc.methods.frames.model import FrameAveragedModel
 from symc.errors import SymcError
 from symc.groups import act_on_field
+from symc.methods.frames.model import FrameAveragedModel
 from symc.testing import random_inputs
 
 SHAPES_3D = {

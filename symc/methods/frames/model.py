@@ -14,8 +14,13 @@ import dataclasses
 import torch
 from torch import Tensor, nn
 
-from symc.layers.model import CompiledModule
+from symc.errors import SymcError
+from symc.groups import act_on_field, group
+from symc.groups.matrix_group import MatrixGroup
+from symc.ir import CallValue, FieldSpec, GroupFactor, Irrep, ModelSpec, Point, TensorRep
 from symc.layers.fields import FieldCodec
+from symc.layers.model import CompiledModule
+from symc.layers.summary import LayerSummary, ModelSummary
 from symc.methods.frames.backbones import (
     DEFAULT_DEPTH,
     DEFAULT_WIDTH,
@@ -24,11 +29,6 @@ from symc.methods.frames.backbones import (
     Neighbours,
     PointNet,
 )
-from symc.layers.summary import LayerSummary, ModelSummary
-from symc.errors import SymcError
-from symc.groups import act_on_field, group
-from symc.groups.matrix_group import MatrixGroup
-from symc.ir import CallValue, FieldSpec, GroupFactor, Irrep, ModelSpec, Point, TensorRep
 from symc.solvers.frames import ROUTES, Frames, affine_frames, check_points, euclidean_frames
 from symc.solvers.sort_frames import sorting_frames
 

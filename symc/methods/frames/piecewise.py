@@ -24,14 +24,14 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from symc.layers.model import CompiledModule
-from symc.layers.fields import FieldCodec
-from symc.methods.frames.backbones import DEFAULT_DEPTH, DEFAULT_WIDTH, PointNet, mlp
-from symc.methods.frames.model import generic_frame_size, module_summary
-from symc.layers.summary import ModelSummary
 from symc.errors import SymcError
 from symc.groups import act_on_field, group
 from symc.ir import CallValue, FieldSpec, Irrep, ModelSpec, MultipleRep, Point, SumRep, TensorRep
+from symc.layers.fields import FieldCodec
+from symc.layers.model import CompiledModule
+from symc.layers.summary import ModelSummary
+from symc.methods.frames.backbones import DEFAULT_DEPTH, DEFAULT_WIDTH, PointNet, mlp
+from symc.methods.frames.model import generic_frame_size, module_summary
 from symc.solvers.frames import Frames, check_points, euclidean_frames
 
 

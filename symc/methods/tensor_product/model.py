@@ -23,12 +23,12 @@ import math
 import torch
 from torch import Tensor, nn
 
-from symc.layers.model import CompiledModule
-from symc.layers.summary import LayerSummary, ModelSummary
-from symc.methods.tensor_product.module import TensorProduct
 from symc.errors import SymcError
 from symc.ir import FieldSpec, ModelSpec
 from symc.ir.rep import Point
+from symc.layers.model import CompiledModule
+from symc.layers.summary import LayerSummary, ModelSummary
+from symc.methods.tensor_product.module import TensorProduct
 from symc.so3 import spherical_harmonics
 from symc.so3.irreps import Irreps
 from symc.solvers.neighbours import knn_graph, radius_graph

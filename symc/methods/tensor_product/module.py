@@ -29,9 +29,8 @@ import math
 import torch
 from torch import Tensor, nn
 
-from symc.runtime.cpu_allocator import retain_freed_cpu_memory
+from symc.errors import SymcError
 from symc.methods.tensor_product.cg import block_operations, cg_blocks_forward, cg_tables
-from symc.methods.tensor_product.planner import RouteCost, cg_cost, choose, dense_cost, fft_cost, gaunt_dense_cost, grid_cost
 from symc.methods.tensor_product.paths import (
     Path,
     Units,
@@ -40,7 +39,16 @@ from symc.methods.tensor_product.paths import (
     split_units,
     unit_dim,
 )
-from symc.errors import SymcError
+from symc.methods.tensor_product.planner import (
+    RouteCost,
+    cg_cost,
+    choose,
+    dense_cost,
+    fft_cost,
+    gaunt_dense_cost,
+    grid_cost,
+)
+from symc.runtime.cpu_allocator import retain_freed_cpu_memory
 from symc.so3.gaunt_fft import fourier_tables, project_torus, torus_values
 from symc.so3.irreps import Irreps
 from symc.so3.sphere_grid import OperandTables, grid_product, operand_tables
@@ -266,7 +274,7 @@ class TensorProduct(nn.Module):
         return weight.reshape(rows, -1, n)
 
     def _cg(self, x: Tensor, y: Tensor, w: Tensor) -> Tensor:
-        """``(M, c, d1), (M, c|1, d2), weights`` → ``(M, c, dout)`` in the unit layout (``symc.methods.tensor_product.cg``)."""
+        """``(M, c, d1), (M, c|1, d2), weights`` → ``(M, c, dout)`` in the unit layout (see ``cg.py``)."""
         values = self._table("cg_values", x)
         if self.cg_plan.blocked:
             return cg_blocks_forward(x, y, w, self.cg_plan, values)
