@@ -24,7 +24,8 @@ _LAZY_SUBMODULES = ("testing", "so3", "groups", "solvers", "methods", "layers", 
 
 # symc.nn's layers and where the backend defines them (imported on first use: they pull in torch).
 NN_LAYERS = {
-    "SymcModel": "symc.methods",
+    "SymcModule": "symc.layers.model",
+    "BasisModel": "symc.methods.basis.builder",
     "EquivariantLinear": "symc.layers.linear",
     "GatedNonlinearity": "symc.layers.nonlinear",
     "EquivariantBilinear": "symc.layers.nonlinear",

@@ -31,7 +31,7 @@ def test_public_names_exist():
         assert hasattr(symc, name), name
     assert callable(symc.testing.assert_equivariant)
     assert callable(symc.so3.wigner_D)
-    for layer in ("SymcModel", "EquivariantLinear", "GatedNonlinearity", "EquivariantBilinear", "TensorProduct"):
+    for layer in ("BasisModel", "EquivariantLinear", "GatedNonlinearity", "EquivariantBilinear", "TensorProduct"):
         assert issubclass(getattr(symc.nn, layer), torch.nn.Module), layer
     import symc.nn as namespace
 

@@ -17,7 +17,7 @@ from symc.layers.bases import BasisProvider
 from symc.layers.blocks import Block, FeatureLayout, rep_terms
 from symc.layers.hidden import uniform_hidden_rep
 from symc.layers.linear import EquivariantLinear
-from symc.methods import SymcModel, build_model
+from symc.methods import BasisModel, build_model
 from symc.solvers import solve_equivariant_basis
 
 F64 = torch.float64
@@ -72,7 +72,7 @@ EXACT_CASES = {
 }
 
 
-def build64(text: str, **knobs) -> SymcModel:
+def build64(text: str, **knobs) -> BasisModel:
     spec = parse(text)
     architecture = dataclasses.replace(spec.architecture, dtype="float64", layers=knobs.get("layers", 2))
     return build_model(dataclasses.replace(spec, architecture=architecture))
@@ -85,7 +85,7 @@ def concrete_group(spec: ModelSpec, n: int):
     return group(GroupSpec(factors))
 
 
-def random_inputs(model: SymcModel, batch: int, n: int, gen: torch.Generator) -> dict[str, torch.Tensor]:
+def random_inputs(model: BasisModel, batch: int, n: int, gen: torch.Generator) -> dict[str, torch.Tensor]:
     values = {}
     for plan in model.codec.inputs:
         values[plan.name] = torch.randn(batch, *([n] * plan.order), plan.dim, generator=gen, dtype=F64)
@@ -99,7 +99,7 @@ def perturb_parameters(model: torch.nn.Module, gen: torch.Generator) -> None:
             p.add_(0.3 * torch.randn(p.shape, generator=gen, dtype=p.dtype))
 
 
-def equivariance_error(model: SymcModel, n: int, seed: int, batch: int = 3) -> float:
+def equivariance_error(model: BasisModel, n: int, seed: int, batch: int = 3) -> float:
     """max |f(g·x) − g·f(x)| / max |g·f(x)| over every output, for random inputs and group elements."""
     gen = torch.Generator().manual_seed(seed)
     G = concrete_group(model.spec, n)
@@ -117,7 +117,7 @@ def equivariance_error(model: SymcModel, n: int, seed: int, batch: int = 3) -> f
 
 
 @pytest.fixture(scope="module", params=sorted(EXACT_CASES))
-def exact_model(request) -> SymcModel:
+def exact_model(request) -> BasisModel:
     model = build64(EXACT_CASES[request.param])
     perturb_parameters(model, torch.Generator().manual_seed(1))
     return model
@@ -125,7 +125,7 @@ def exact_model(request) -> SymcModel:
 
 @settings(max_examples=4, deadline=None)
 @given(seed=st.integers(0, 2**31 - 1), n=st.integers(2, 6))
-def test_exactly_equivariant(exact_model: SymcModel, seed: int, n: int) -> None:
+def test_exactly_equivariant(exact_model: BasisModel, seed: int, n: int) -> None:
     assert equivariance_error(exact_model, n, seed) <= 1e-9
 
 

@@ -13,7 +13,7 @@ import torch
 
 from symc.errors import SymcError
 from symc.frontend import parse
-from symc.methods import SymcModel, build_model
+from symc.methods import BasisModel, build_model
 from symc.methods.basis.codegen import class_name, write_standalone
 
 SPECS = {
@@ -73,7 +73,7 @@ def import_by_path(path: Path, module_name: str):
     return module
 
 
-def trained_like(model: SymcModel, seed: int) -> SymcModel:
+def trained_like(model: BasisModel, seed: int) -> BasisModel:
     """Perturb every parameter (biases start at zero) so the comparison covers all of them."""
     gen = torch.Generator().manual_seed(seed)
     with torch.no_grad():
@@ -82,7 +82,7 @@ def trained_like(model: SymcModel, seed: int) -> SymcModel:
     return model
 
 
-def random_inputs(model: SymcModel, batch: int, n: int, seed: int) -> dict[str, torch.Tensor]:
+def random_inputs(model: BasisModel, batch: int, n: int, seed: int) -> dict[str, torch.Tensor]:
     gen = torch.Generator().manual_seed(seed)
     return {
         p.name: torch.randn(batch, *([n] * p.order), p.dim, generator=gen, dtype=model.dtype)

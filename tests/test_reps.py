@@ -14,7 +14,7 @@ from symc.groups import (
     FactorRep,
     O3Irrep,
     PointRep,
-    TensorProduct,
+    TensorProductRep,
     expm,
     group,
     lie_algebra_basis,
@@ -170,7 +170,7 @@ def test_point_rep_is_homogeneous_and_product_group_rep_picks_geometric_factor()
 def test_structure_is_visible_to_solvers() -> None:
     g = group("GL+(3)")
     r = rep("T(1,1)", g)
-    assert isinstance(r, TensorProduct) and [str(f) for f in r.factors] == ["T(1)", "T(0,1)"]
+    assert isinstance(r, TensorProductRep) and [str(f) for f in r.factors] == ["T(1)", "T(0,1)"]
     s = rep("3xT(1) + T(0)", g)
     assert isinstance(s, DirectSum) and [t.dim for t in s.terms] == [9, 1]
     assert s.terms[0].dim == 9 and len(s.terms[0].terms) == 3

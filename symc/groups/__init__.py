@@ -12,7 +12,7 @@ from symc.groups.rep_nodes import (
     O3Irrep,
     PointRep,
     Rep,
-    TensorProduct,
+    TensorProductRep,
     Trivial,
 )
 from symc.groups.reps import MAX_DIM, acting_factor_index, rep, rep_dim
@@ -28,7 +28,7 @@ __all__ = [
     "PointRep",
     "ProductGroup",
     "Rep",
-    "TensorProduct",
+    "TensorProductRep",
     "Trivial",
     "act_on_field",
     "acting_factor_index",

@@ -2,7 +2,7 @@
 
 Leaves: ``Trivial``, ``Defining`` (V; the linear part for affine groups, the permutation rep for S(n)),
 ``PointRep`` (the homogeneous rep ``g`` itself, dim d+1 for affine groups although a point *field* has d
-entries), ``O3Irrep``. Inner nodes: ``Dual``, ``DirectSum`` (``terms``), ``TensorProduct`` (``factors``,
+entries), ``O3Irrep``. Inner nodes: ``Dual``, ``DirectSum`` (``terms``), ``TensorProductRep`` (``factors``,
 V factors first, row-major Kronecker flattening) and ``FactorRep`` (a rep of one factor of a product group).
 
 Every node offers dense matrices ``rho(g)``/``drho(A)`` ``(batch, dim, dim)`` and structured products
@@ -256,7 +256,7 @@ class DirectSum(Rep):
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
-class TensorProduct(Rep):
+class TensorProductRep(Rep):
     """``factors[0] ⊗ factors[1] ⊗ …`` with row-major flattening (the first factor's index is slowest)."""
 
     factors: tuple[Rep, ...]

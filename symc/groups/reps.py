@@ -18,7 +18,7 @@ from symc.groups.rep_nodes import (
     O3Irrep,
     PointRep,
     Rep,
-    TensorProduct,
+    TensorProductRep,
     Trivial,
 )
 from symc.groups.rep_text import parse_rep_text
@@ -136,7 +136,7 @@ def _realise(expr: RepExpr, g: MatrixGroup) -> Rep:
         d = g.linear_size
         identity_block = DirectSum(group=g, dim=d, text=f"{d}xT(0)", terms=(_trivial(g),) * d)
         vector = Defining(group=g, dim=d, text="T(1)")
-        return TensorProduct(group=g, dim=d * d, text=text, factors=(vector, identity_block))
+        return TensorProductRep(group=g, dim=d * d, text=text, factors=(vector, identity_block))
     if isinstance(expr, SumRep):
         terms = tuple(_realise(t, g) for t in expr.terms)
         return DirectSum(group=g, dim=sum(t.dim for t in terms), text=text, terms=terms)
@@ -148,7 +148,7 @@ def _realise(expr: RepExpr, g: MatrixGroup) -> Rep:
         dim = 1
         for f in factors:
             dim *= f.dim
-        return TensorProduct(group=g, dim=dim, text=text, factors=factors)
+        return TensorProductRep(group=g, dim=dim, text=text, factors=factors)
     if isinstance(expr, DualRep):
         base = _realise(expr.base, g)
         return Dual(group=g, dim=base.dim, text=text, base=base)
@@ -171,7 +171,7 @@ def _tensor_power(expr: TensorRep, g: MatrixGroup) -> Rep:
     if len(factors) == 1:
         only = factors[0]
         return Defining(group=g, dim=d, text=text) if only is vector else covector
-    return TensorProduct(group=g, dim=d ** len(factors), text=text, factors=factors)
+    return TensorProductRep(group=g, dim=d ** len(factors), text=text, factors=factors)
 
 
 def _irrep(expr: Irrep, g: MatrixGroup) -> Rep:

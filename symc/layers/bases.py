@@ -2,7 +2,7 @@
 
 The solver (``symc.solvers.solve_equivariant_basis``) keeps its own disk cache; this provider adds an
 in-memory memo for one build, so the same pair of single-copy reps is never solved twice, and records
-where each basis came from for ``SymcModel.summary()``.
+where each basis came from for ``BasisModel.summary()``.
 """
 
 from __future__ import annotations

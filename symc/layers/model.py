@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 
-class CompiledModule(nn.Module):
+class SymcModule(nn.Module):
     """``dtype``/``device`` follow ``.to()`` through a scalar anchor buffer, so they are defined for models
     without parameters and do not depend on which child (a user backbone, say) happens to come first."""
 

@@ -1,4 +1,4 @@
-"""``SymcModel.summary()``: per layer blocks, basis dimensions and sources, parameters and FLOPs."""
+"""``BasisModel.summary()``: per layer blocks, basis dimensions and sources, parameters and FLOPs."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ from symc.groups.rep_nodes import (
     O3Irrep,
     PointRep,
     Rep,
-    TensorProduct,
+    TensorProductRep,
     Trivial,
 )
 from symc.solvers.quadrature import factor_quadrature, product_quadrature, supports_quadrature
@@ -41,7 +41,7 @@ def character(rep: Rep, g: Element) -> torch.Tensor:
     """χ(g) for elements ``g`` (``(q, s, s)`` or a tuple of them): ``(q,)``."""
     if isinstance(rep, DirectSum):
         return sum(character(term, g) for term in rep.terms)
-    if isinstance(rep, TensorProduct):
+    if isinstance(rep, TensorProductRep):
         out = character(rep.factors[0], g)
         for factor in rep.factors[1:]:
             out = out * character(factor, g)
@@ -61,7 +61,7 @@ def degree(rep: Rep) -> int | None:
     if isinstance(rep, DirectSum):
         parts = [degree(t) for t in rep.terms]
         return None if None in parts else max(parts)
-    if isinstance(rep, TensorProduct):
+    if isinstance(rep, TensorProductRep):
         parts = [degree(f) for f in rep.factors]
         return None if None in parts else sum(parts)
     if isinstance(rep, (Dual, FactorRep)):

@@ -17,7 +17,7 @@ from symc.groups.rep_nodes import (
     O3Irrep,
     PointRep,
     Rep,
-    TensorProduct,
+    TensorProductRep,
     Trivial,
 )
 
@@ -39,7 +39,7 @@ def signature(rep: Rep) -> str:
         return f"dual({signature(rep.base)})"
     if isinstance(rep, DirectSum):
         return "(" + " + ".join(signature(t) for t in rep.terms) + ")"
-    if isinstance(rep, TensorProduct):
+    if isinstance(rep, TensorProductRep):
         return "(" + " * ".join(signature(f) for f in rep.factors) + ")"
     if isinstance(rep, FactorRep):
         return f"F{rep.index}[{signature(rep.base)}]"
@@ -72,7 +72,7 @@ def permutation_order(rep: Rep) -> int | None:
         return 1
     if isinstance(rep, Dual):
         return permutation_order(rep.base)
-    if isinstance(rep, TensorProduct):
+    if isinstance(rep, TensorProductRep):
         orders = [permutation_order(f) for f in rep.factors]
         return None if None in orders else sum(orders)
     return None
@@ -97,7 +97,7 @@ def _tensor(group: MatrixGroup, pieces: list[Rep]) -> Rep:
     dim = 1
     for piece in pieces:
         dim *= piece.dim
-    return TensorProduct(group=group, dim=dim, text=" * ".join(p.text for p in pieces), factors=tuple(pieces))
+    return TensorProductRep(group=group, dim=dim, text=" * ".join(p.text for p in pieces), factors=tuple(pieces))
 
 
 def split_by_factor(group: ProductGroup, rep: Rep) -> FactorSplit | None:
@@ -110,7 +110,7 @@ def split_by_factor(group: ProductGroup, rep: Rep) -> FactorSplit | None:
         pieces: list[FactorRep] = []
     elif isinstance(rep, FactorRep):
         pieces = [rep]
-    elif isinstance(rep, TensorProduct) and all(isinstance(f, (FactorRep, Trivial)) for f in rep.factors):
+    elif isinstance(rep, TensorProductRep) and all(isinstance(f, (FactorRep, Trivial)) for f in rep.factors):
         pieces = [f for f in rep.factors if isinstance(f, FactorRep)]
     else:
         return None

@@ -32,7 +32,7 @@ from torch import Tensor, nn
 
 from symc.errors import SymcError
 from symc.ir import ModelSpec
-from symc.layers.model import CompiledModule
+from symc.layers.model import SymcModule
 from symc.layers.nonlinear import activation
 from symc.layers.summary import ModelSummary
 from symc.methods.attributes.fields import Slot, check_frames, field_slots, unit_orientations, validate_inputs
@@ -99,7 +99,7 @@ class AttributeLayer(nn.Module):
         return h + self.update(self.norm(conv))
 
 
-class AttributesModel(CompiledModule):
+class AttributesModel(SymcModule):
     """A compiled ``method attributes`` spec: ``forward({name: tensor}) -> {name: tensor}``.
 
     Inputs: global ``(batch, dim)``, per point ``(batch, n, dim)`` (or without the batch axis). Points of one

@@ -17,7 +17,7 @@ from symc.ir import GroupFactor, ModelSpec
 from symc.layers.bases import BasisProvider
 from symc.layers.fields import FieldCodec
 from symc.layers.hidden import DEFAULT_LAYERS, hidden_layout
-from symc.layers.model import CompiledModule
+from symc.layers.model import SymcModule
 from symc.layers.network import BasisNetwork
 from symc.layers.nonlinear import activation
 from symc.layers.permutation import REDUCTIONS
@@ -29,7 +29,7 @@ DTYPES = {"float32": torch.float32, "float64": torch.float64}
 SUMMARY_N = 10  # set size at which summary() estimates FLOPs when n is symbolic
 
 
-class SymcModel(CompiledModule):
+class BasisModel(SymcModule):
     """A compiled spec. ``forward({name: tensor}) -> {name: tensor}`` with shapes from the field contract:
 
     global ``(batch, dim)``, per point ``(batch, n, dim)``, per pair ``(batch, n, n, dim)``; an unbatched
@@ -75,8 +75,8 @@ class SymcModel(CompiledModule):
         return ModelSummary(self.spec.name, str(self.spec.group), at, layers)
 
 
-def build_basis_model(spec: ModelSpec, backbone: nn.Module | None = None) -> SymcModel:
-    """Compile a ``method basis`` spec into a ``SymcModel`` (stacked equivariant linear layers)."""
+def build_basis_model(spec: ModelSpec, backbone: nn.Module | None = None) -> BasisModel:
+    """Compile a ``method basis`` spec into a ``BasisModel`` (stacked equivariant linear layers)."""
     _check_basis_supported(spec, backbone)
     geometric, permutation = _factors(spec)
     codec = FieldCodec(spec.inputs, spec.outputs, geometric, permutation)
@@ -98,7 +98,7 @@ def build_basis_model(spec: ModelSpec, backbone: nn.Module | None = None) -> Sym
     network = BasisNetwork(
         codec.in_layout, hidden, codec.out_layout, layers, bases, activation(arch.nonlinearity), readout=readout
     )
-    model = SymcModel(spec, codec, network, bases)
+    model = BasisModel(spec, codec, network, bases)
     return model.to(_dtype(spec))
 
 

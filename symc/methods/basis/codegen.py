@@ -23,7 +23,7 @@ from symc.layers.fields import FieldCodec, FieldPlan
 from symc.layers.linear import EquivariantLinear
 from symc.layers.nonlinear import ACTIVATIONS, EquivariantBilinear, GatedNonlinearity
 from symc.layers.permutation import partition_ops
-from symc.methods.basis.builder import SymcModel
+from symc.methods.basis.builder import BasisModel
 from symc.runtime import standalone
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -36,7 +36,7 @@ def write_standalone(model: torch.nn.Module, out_dir: str | os.PathLike) -> list
     weights from next to itself and computes the same function as ``model`` (same dtype). Generation covers
     ``method basis`` with locality complete/global; other compiled models are refused with a ``SymcError``.
     """
-    if not isinstance(model, SymcModel):
+    if not isinstance(model, BasisModel):
         spec = getattr(model, "spec", None)
         what = f"method {spec.method}, locality {spec.locality}" if spec is not None else type(model).__name__
         raise SymcError(
@@ -72,7 +72,7 @@ def _field_name(name: str) -> str:
     return name
 
 
-def module_source(model: SymcModel, name: str) -> str:
+def module_source(model: BasisModel, name: str) -> str:
     """Source of ``<Name>.py``: the runtime followed by the model's subclass."""
     runtime = Path(standalone.__file__).read_text(encoding="utf-8")
     inputs = tuple(_field_name(f.name) for f in model.spec.inputs)
@@ -91,7 +91,7 @@ def module_source(model: SymcModel, name: str) -> str:
     return header + runtime.split('"""', 2)[2].lstrip("\n") + tail
 
 
-def _activation_name(model: SymcModel) -> str:
+def _activation_name(model: BasisModel) -> str:
     gates = [m for m in model.modules() if isinstance(m, GatedNonlinearity)]
     if not gates:
         return "silu"
@@ -99,7 +99,7 @@ def _activation_name(model: SymcModel) -> str:
     return next(key for key, cls in ACTIVATIONS.items() if cls is kind and key in standalone.RUNTIME_ACTIVATIONS)
 
 
-def field_contract(model: SymcModel) -> dict:
+def field_contract(model: BasisModel) -> dict:
     """The JSON field contract: for each input/output its name, symbolic shape (no batch axis) and rep."""
     codec = model.codec
 
@@ -117,7 +117,7 @@ def field_contract(model: SymcModel) -> dict:
     }
 
 
-def export_tensors(model: SymcModel) -> dict[str, torch.Tensor]:
+def export_tensors(model: BasisModel) -> dict[str, torch.Tensor]:
     """Every tensor and integer table the runtime needs, keyed as ``standalone.py`` reads them."""
     tensors: dict[str, torch.Tensor] = {"model.layers": _ints([len(model.network.blocks)])}
     max_order = max(f.order for f in model.spec.inputs + model.spec.outputs)

@@ -14,7 +14,7 @@ from torch import Tensor, nn
 from symc.errors import SymcError
 from symc.ir import FieldSpec, Irrep, ModelSpec, MultipleRep, RepExpr, SumRep, TensorRep
 from symc.layers.linear import BasisUse
-from symc.layers.model import CompiledModule
+from symc.layers.model import SymcModule
 from symc.layers.summary import LayerSummary, ModelSummary
 from symc.methods.ego.graphs import GraphBatch, GraphCodec
 from symc.methods.ego.mpnn import MessagePassingNetwork
@@ -29,7 +29,7 @@ SUMMARY_SUBGRAPH_SIZE = 10  # sub-graph size at which summary() counts FLOPs by 
 ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh}
 
 
-class GraphModel(CompiledModule):
+class GraphModel(SymcModule):
     """``forward({name: tensor}) -> {name: tensor}``: a graph network, pointwise readouts and pooling.
 
     Node outputs are linear maps of the final node states, pair outputs of the final edge states, global outputs

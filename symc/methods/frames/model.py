@@ -19,7 +19,7 @@ from symc.groups import act_on_field, group
 from symc.groups.matrix_group import MatrixGroup
 from symc.ir import CallValue, FieldSpec, GroupFactor, Irrep, ModelSpec, Point, TensorRep
 from symc.layers.fields import FieldCodec
-from symc.layers.model import CompiledModule
+from symc.layers.model import SymcModule
 from symc.layers.summary import LayerSummary, ModelSummary
 from symc.methods.frames.backbones import (
     DEFAULT_DEPTH,
@@ -70,7 +70,7 @@ class FramePlan:
         return euclidean_frames(positions, rotations_only=self.kind == "rotation", translate=family in ("SE", "E"))
 
 
-class FrameAveragedModel(CompiledModule):
+class FrameAveragedModel(SymcModule):
     """A compiled ``method frames`` spec: ``forward({name: tensor}) -> {name: tensor}`` (field shapes of the
     contract; an unbatched sample gives unbatched outputs).
 

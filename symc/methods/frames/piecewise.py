@@ -28,14 +28,14 @@ from symc.errors import SymcError
 from symc.groups import act_on_field, group
 from symc.ir import CallValue, FieldSpec, Irrep, ModelSpec, MultipleRep, Point, SumRep, TensorRep
 from symc.layers.fields import FieldCodec
-from symc.layers.model import CompiledModule
+from symc.layers.model import SymcModule
 from symc.layers.summary import ModelSummary
 from symc.methods.frames.backbones import DEFAULT_DEPTH, DEFAULT_WIDTH, PointNet, mlp
 from symc.methods.frames.model import generic_frame_size, module_summary
 from symc.solvers.frames import Frames, check_points, euclidean_frames
 
 
-class PiecewiseFrameModel(CompiledModule):
+class PiecewiseFrameModel(SymcModule):
     """Piecewise E(d)/SE(d) frame averaging (module docstring). ``forward({name: tensor}) -> {name: tensor}``.
 
     After a call: ``last_exact (batch, parts)`` is True where a part's frame is exact for independent

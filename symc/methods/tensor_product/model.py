@@ -26,7 +26,7 @@ from torch import Tensor, nn
 from symc.errors import SymcError
 from symc.ir import FieldSpec, ModelSpec
 from symc.ir.rep import Point
-from symc.layers.model import CompiledModule
+from symc.layers.model import SymcModule
 from symc.layers.summary import LayerSummary, ModelSummary
 from symc.methods.tensor_product.module import TensorProduct
 from symc.so3 import spherical_harmonics
@@ -73,7 +73,7 @@ def _check_natural(field: FieldSpec, irreps: Irreps, lmax: int) -> None:
             )
 
 
-class TensorProductModel(CompiledModule):
+class TensorProductModel(SymcModule):
     """``forward({name: tensor}) -> {name: tensor}``; per-point fields ``(batch, n, dim)`` or ``(n, dim)``."""
 
     def __init__(self, spec: ModelSpec) -> None:
