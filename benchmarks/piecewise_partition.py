@@ -1,6 +1,6 @@
 """Piecewise E(3) with a predicted partition: independent-motion error against partition uncertainty.
 
-Data: synthetic articulated arms from ``symc.methods.frames.check.part_clouds`` — three box segments of
+Data: synthetic articulated arms from ``symc.methods.frames.measurements.part_clouds`` — three box segments of
 different sizes (lengths 3, 2.25, 1.69), ``POINTS`` uniform points each, random orientations, each joint
 bent by less than 90°, a gap between consecutive segments drawn per arm. Every arm is thus three rigid parts
 in their own random poses.
@@ -36,7 +36,7 @@ from pathlib import Path
 import torch
 
 import symc
-from symc.methods.frames.check import (
+from symc.methods.frames.measurements import (
     independent_motion_errors,
     move_parts,
     part_clouds,

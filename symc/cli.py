@@ -75,6 +75,12 @@ def _models(path: Path) -> Iterator[ir.ModelSpec]:
     yield from load_program(path).models
 
 
+def _records():
+    from symc.methods import RECORDS
+
+    return RECORDS
+
+
 def _build(spec: ir.ModelSpec, dtype: str | None = None):
     from symc.api import build, with_dtype
 
@@ -131,13 +137,13 @@ def check(
 ) -> None:
     """Build every model in float64 and property-test its equivariance, factor by factor.
 
-    Models on an orientation grid (``method attributes(orientations = N)``) are approximately equivariant:
-    their error is printed against N and only their permutation factors are judged.
+    Approximate models (their method's record says so, e.g. ``attributes(orientations = N)``) have their
+    geometric error printed as measured, and only their permutation factors are judged.
     Exit code 0: all (approximately) equivariant; 1: some model is not; 2: a spec error (with its location).
     """
     import torch
 
-    from symc.methods.attributes.check import grid_size
+    from symc.methods import record_for
     from symc.testing import EquivarianceError, assert_equivariant
 
     failures = errors = passed = approximate = 0
@@ -149,78 +155,36 @@ def check(
     for path in files:
         try:
             for model_spec in _models(path):
+                record = record_for(model_spec)
                 try:
                     model = _build(model_spec, dtype="float64")
                     report = assert_equivariant(model, model_spec, trials=trials, n=n, dtype=torch.float64)
                     failed = False
                 except EquivarianceError as failure:
                     report, failed = failure.report, True
-                if grid_size(model_spec) is None:
+                if record.exact(model_spec):
                     console.print(_report_table(report))
-                    _print_frame_checks(model, model_spec, n)
                     passed += not failed
                 else:
-                    # Never judged exact: the geometric error is reported against N, permutations must hold.
+                    # Never judged exact: the geometric error is reported as measured, permutations must hold.
                     exact = {str(f) for f in model_spec.group.factors if f.is_permutation}
                     measured = frozenset(row.factor for row in report.results) - exact
                     console.print(_report_table(report, measured))
-                    _print_grid_checks(model_spec, n)
                     failed = any(not row.passed for row in report.results if row.factor in exact)
                     approximate += not failed
+                for extra in record.measure(model, model_spec, n):
+                    console.print(extra, markup=False)
                 failures += failed
         except SymcError as error:
             _print_error(error)
             errors += 1
-    grids = f"{approximate} approximately equivariant (orientation grid), " if approximate else ""
-    console.print(f"{passed} equivariant, {grids}{failures} not equivariant, {errors} spec errors ({len(files)} files)")
+    measured = f"{approximate} approximately equivariant (measured error), " if approximate else ""
+    tally = f"{failures} not equivariant, {errors} spec errors ({len(files)} files)"
+    console.print(f"{passed} equivariant, {measured}{tally}")
     if errors:
         raise typer.Exit(EXIT_SPEC_ERROR)
     if failures:
         raise typer.Exit(EXIT_NOT_EQUIVARIANT)
-
-
-def _print_frame_checks(model: Any, model_spec: ir.ModelSpec, n: int) -> None:
-    """Frame models state their measured error where exactness is not claimed: on symmetric (degenerate)
-    point clouds, and for piecewise groups under independent rigid motions of every part — one line for
-    given labels, and for a predicted partition a table of error against the partition's uncertainty over
-    arms with several gaps between parts (only the global motions are judged, by the table above)."""
-    import torch
-
-    from symc.methods.frames.check import (
-        degenerate_errors,
-        degenerate_table,
-        independent_motion_errors,
-        partition_errors,
-        partition_table,
-    )
-    from symc.methods.frames.model import FrameAveragedModel
-    from symc.methods.frames.piecewise import PiecewiseFrameModel
-    from symc.testing import random_inputs
-
-    if isinstance(model, FrameAveragedModel):
-        results = degenerate_errors(model)
-        if results:
-            console.print(degenerate_table(results), markup=False)
-    if isinstance(model, PiecewiseFrameModel) and model.partitioner is not None:
-        console.print(partition_table(partition_errors(model, points=max(n, 8))), markup=False)
-    elif isinstance(model, PiecewiseFrameModel):
-        # Balanced parts large enough for their own frames: the claim under test is exactness with labels.
-        count = model.parts
-        points = max(n, 4 * count)
-        inputs = random_inputs(model_spec, seed=0, n=points, batch=1, dtype=torch.float64)
-        parts = torch.arange(points) % count
-        channels = inputs[model.labels].shape[-1]
-        labels = torch.nn.functional.one_hot(parts, count) if channels > 1 else parts.unsqueeze(-1)
-        inputs[model.labels] = labels.to(torch.float64).unsqueeze(0)
-        _, error = independent_motion_errors(model, inputs, parts)
-        console.print(f"independent motions of {count} labelled parts: max relative error {float(error.max()):.3e}")
-
-
-def _print_grid_checks(model_spec: ir.ModelSpec, n: int) -> None:
-    """Models on a fixed orientation grid state their measured rotation error for several grid sizes N."""
-    from symc.methods.attributes.check import grid_errors, grid_table
-
-    console.print(grid_table(grid_errors(model_spec, n=max(n, 2))), markup=False)
 
 
 # ---- info --------------------------------------------------------------------------------------------
@@ -273,8 +237,11 @@ def _certificates(spec: ir.ModelSpec, uses: list) -> list[dict[str, Any]]:
 
 def model_info(spec: ir.ModelSpec) -> dict[str, Any]:
     """The machine-readable description ``symc info --json`` prints for one model (builds it: solves bases)."""
+    from symc.methods import record_for
+
+    record = record_for(spec)
     model = _build(spec)
-    summary = model.summary()
+    summary = record.summarise(model, None)
     distinct = {(u.rep_in, u.rep_out): u for layer in summary.layers for u in layer.bases}
     solved = [u for u in distinct.values() if u.source != "closed form"]
     return {
@@ -306,7 +273,7 @@ def model_info(spec: ir.ModelSpec) -> dict[str, Any]:
             for layer in summary.layers
         ],
         "bases": _certificates(spec, solved),
-        "method_report": model.describe() if hasattr(model, "describe") else None,
+        "method_report": record.describe(model),
     }
 
 

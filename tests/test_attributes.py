@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 import symc
 from symc.cli import app
 from symc.errors import SymcError
-from symc.methods.attributes.check import grid_errors
+from symc.methods.attributes.measurements import grid_errors
 from symc.solvers.invariants import distance_invariants, frame_invariants, orientation_invariants
 from symc.solvers.orientation_grids import circle_grid, fibonacci_sphere
 from symc.testing import assert_equivariant
@@ -101,7 +101,7 @@ def test_symc_check_reports_grid_error_against_n_and_claims_no_exactness(tmp_pat
     assert result.exit_code == 0, result.output
     assert "approximate, not exact" in result.output
     summary = " ".join(result.output.split())  # rich wraps long lines
-    assert "0 equivariant, 1 approximately equivariant (orientation grid), 0 not equivariant" in summary
+    assert "0 equivariant, 1 approximately equivariant (measured error), 0 not equivariant" in summary
     table = result.output[result.output.index("grid size N") :].splitlines()[1:6]
     sizes = [int(line.split()[0].rstrip("*")) for line in table]
     errors = [float(line.split()[1]) for line in table]
@@ -163,7 +163,7 @@ def test_bad_inputs_are_refused():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        (dict(locality="ego(2)"), "not supported by method attributes"),
+        (dict(locality="ego(2)"), "method attributes does not take locality ego"),
         (dict(inputs="pos: point, o: orientation", method="(orientations = 8)"), "come from the data"),
         (dict(inputs="pos: point, a: 0e per pair"), "per pair"),
         (dict(inputs="pos: point, t: 2e"), "cannot use 2e"),

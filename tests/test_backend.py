@@ -17,7 +17,8 @@ from symc.layers.bases import BasisProvider
 from symc.layers.blocks import Block, FeatureLayout, rep_terms
 from symc.layers.hidden import uniform_hidden_rep
 from symc.layers.linear import EquivariantLinear
-from symc.methods import BasisModel, build_model
+from symc.methods import build_model
+from symc.methods.basis.builder import BasisModel
 from symc.solvers import solve_equivariant_basis
 
 F64 = torch.float64
@@ -237,38 +238,29 @@ def test_dtype_mismatch_says_how_to_fix() -> None:
 # ---- build-time refusals ----
 
 
-@pytest.mark.parametrize(
-    "case, method",
-    [
-        ("so3_vectors", "soft"),
-    ],
-)
-def test_unsupported_methods_are_refused_with_location(case: str, method: str) -> None:
-    text = EXACT_CASES[case].replace("method basis", f"method {method}")
-    spec = parse(text)
-    with pytest.raises(SymcError, match=f"method '{spec.method.name}' is not supported yet \\(planned\\)") as info:
-        build_model(spec)
+def test_planned_methods_are_refused_at_parse_with_location() -> None:
+    with pytest.raises(SymcError, match="method 'soft' is planned and not built yet") as info:
+        parse(EXACT_CASES["so3_vectors"].replace("method basis", "method soft"))
     assert info.value.location is not None and info.value.location.line == 6
 
 
-def test_unsupported_locality_is_refused_with_location() -> None:
-    spec = parse(EXACT_CASES["inertia"].replace("locality complete", "locality knn(k = 4)"))
-    with pytest.raises(SymcError, match="locality 'knn' is not supported yet") as info:
-        build_model(spec)
+def test_unsupported_locality_is_refused_at_parse_with_location() -> None:
+    with pytest.raises(SymcError, match="method basis does not take locality knn") as info:
+        parse(EXACT_CASES["inertia"].replace("locality complete", "locality knn(k = 4)"))
     assert info.value.location is not None and info.value.location.line == 5
+    assert "complete" in info.value.hint
 
 
-def test_point_fields_without_a_set_are_refused() -> None:
-    spec = ModelSpec(
-        "P",
-        GroupSpec((GroupFactor("E", (3,)),)),
-        parse(EXACT_CASES["e3_points"]).inputs[:1],
-        parse(EXACT_CASES["e3_points"]).outputs[1:],
-        parse(EXACT_CASES["e3_points"]).locality,
-        parse(EXACT_CASES["e3_points"]).method,
-    )
-    with pytest.raises(SymcError, match="no S\\(n\\) factor"):
-        build_model(spec)
+def test_point_fields_without_a_set_are_refused_at_parse() -> None:
+    text = spec_text("P", "E(3)", "pos: point per point", "e: T(0) global", "")
+    with pytest.raises(SymcError, match="'pos' is indexed by points but the group has no S\\(n\\) factor") as info:
+        parse(text)
+    assert info.value.location is not None
+
+
+def test_a_backbone_is_refused_by_methods_that_wrap_none() -> None:
+    with pytest.raises(SymcError, match="method basis does not take a backbone"):
+        build_model(parse(EXACT_CASES["so3_vectors"]), backbone=torch.nn.Identity())
 
 
 def test_global_point_output_needs_a_per_point_point_input() -> None:

@@ -13,7 +13,8 @@ import torch
 
 from symc.errors import SymcError
 from symc.frontend import parse
-from symc.methods import BasisModel, build_model
+from symc.methods import build_model
+from symc.methods.basis.builder import BasisModel
 from symc.methods.basis.codegen import class_name, write_standalone
 
 SPECS = {

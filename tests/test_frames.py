@@ -11,7 +11,7 @@ from torch import nn
 import symc
 from symc.errors import SymcError
 from symc.groups import act_on_field
-from symc.methods.frames.check import degenerate_errors, degenerate_table
+from symc.methods.frames.measurements import degenerate_errors, degenerate_table
 from symc.solvers.frames import euclidean_frames
 from symc.solvers.sort_frames import sorting_frames
 from symc.testing import assert_equivariant
@@ -184,7 +184,7 @@ def test_bad_inputs_raise_one_clear_error(inputs, message):
         ("E(3) x S(n)", "x: point per point", "y: point per point", "custom", "needs the module"),
         ("E(3) x S(n)", "x: point per point", "y: point per point", "mlp", "needs a fixed size"),
         ("O(3) x S(n)", "s: 0e per point", "y: 0e global", "pointnet", "no input is a per-point point or vector"),
-        ("E(3) x S(n)", "x: point per point, a: 0e per pair", "y: 0e global", "pointnet", "is per pair"),
+        ("E(3) x S(n)", "x: point per point, a: 0e per pair", "y: 0e global", "pointnet", "take per-pair fields"),
     ],
 )
 def test_specs_frames_cannot_serve_are_refused_at_build(group, inputs, outputs, backbone, message):

@@ -45,7 +45,7 @@ def test_points_count_as_vectors():
 
 
 def test_lint_checks_basis_models_only():
-    assert lint(spec("E(3) x S(n)", "p: point", "q: 1e global", "frames")) == []
+    assert lint(spec("E(3) x S(n)", "p: point", "q: 1e global", "frames(pointnet)")) == []
     assert lint(spec("S(n)", "h: T(0)", "y: T(0) global")) == []
 
 

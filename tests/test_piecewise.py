@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import symc
 from symc.api import with_dtype
 from symc.errors import SymcError
-from symc.methods.frames.check import PARTITION_GAPS, independent_motion_errors, part_clouds, partition_accuracy
+from symc.methods.frames.measurements import PARTITION_GAPS, independent_motion_errors, part_clouds, partition_accuracy
 from symc.testing import assert_equivariant
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"

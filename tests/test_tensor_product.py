@@ -333,7 +333,7 @@ def test_potential_trains_on_forces_through_the_second_derivative() -> None:
         (("charge: 0e per point", "charge: 1e per point"), "parity \\(-1\\)\\^l"),
         (("forces: 1o per point", "forces: 3o per point"), "up to lmax = 2"),
         (("pos: point per point, ", ""), "exactly one per-point 'point' input"),
-        (("locality radius(r = 2.0)", "locality ego(k = 2)"), "locality 'ego' is not supported"),
+        (("locality radius(r = 2.0)", "locality ego(k = 2)"), "does not take locality ego"),
         (("energy: 0e global", "energy: 1o global"), "must be scalars"),
     ],
 )

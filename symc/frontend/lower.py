@@ -2,7 +2,7 @@
 
 Order of work inside a model: statements are gathered (duplicates and missing ones refused), the
 group is lowered first because every field's representation is checked against it, then fields,
-knobs, locality and method, and finally the method's capabilities against the whole model.
+knobs, locality and method, and finally the whole model against its method's record (``symc.frontend.judge``).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from lark import Token, Tree
 
 from symc.errors import SymcError
 from symc.frontend.arguments import ArgumentBinder, written_call
-from symc.frontend.capabilities import check_capability
 from symc.frontend.groups import lower_group
+from symc.frontend.judge import judge_spec
 from symc.frontend.numbers import to_int
 from symc.frontend.reps import lower_rep
 from symc.frontend.source import SourceText
@@ -87,7 +87,7 @@ def lower_model(node: Tree, source: SourceText) -> ModelSpec:
         source=source.filename,
         loc=model_loc,
     )
-    check_capability(spec, source.of(group_node))
+    judge_spec(spec, source.of(group_node))
     return spec
 
 
@@ -161,7 +161,8 @@ def _lower_architecture(single: dict[str, Tree], group: GroupSpec, source: Sourc
                 hint = did_you_mean(shown, choices, "choices") if word else f"choices: {', '.join(choices)}"
                 raise SymcError(f"'{knob}' must be one of {', '.join(choices)}; got '{shown}'", source.of(value), hint)
             knobs[knob] = word
-    return ArchitectureSpec(**knobs)
+    locs = tuple((knob, source.of(single[knob])) for knob in ("hidden", "layers", *KNOB_CHOICES) if knob in single)
+    return ArchitectureSpec(**knobs, locs=locs)
 
 
 def _positive_int(node: Tree | Token, source: SourceText, knob: str, limit: int) -> int:

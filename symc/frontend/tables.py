@@ -1,4 +1,4 @@
-"""The language's vocabulary as data: indexings, knobs, localities, methods and their keywords.
+"""The language's vocabulary as data: indexings, knobs, localities, backbones; methods come from their records.
 
 Every keyword a call accepts is listed here with the kind of value it takes, so that argument
 checking, did-you-mean suggestions and docs/LANGUAGE.md all follow one table.
@@ -6,9 +6,8 @@ checking, did-you-mean suggestions and docs/LANGUAGE.md all follow one table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from symc.ir import Value
+from symc.methods.record import Param, Signature
+from symc.methods.registry import method_keywords
 
 # `per <word>` / `global` -> field order (0: one value per sample, 1: per point, 2: per pair).
 INDEXING_ORDERS: dict[str, int] = {"point": 1, "node": 1, "pair": 2, "edge": 2}
@@ -26,34 +25,6 @@ MAX_REP_DIM = 10**7
 MAX_MULTIPLICITY = 10**6
 MAX_MATRIX_SIZE = 4096  # d of a matrix group: one sampled element of SO(4096) is already 134 MB
 MAX_SET_SIZE = 10**6  # concrete n of S(n), k of C(k) and D(k)
-
-
-@dataclass(frozen=True)
-class Param:
-    """One keyword argument: the kind of value it takes and its constraints.
-
-    kinds: ``int``, ``number`` (stored as float), ``bool``, ``choice`` (one of ``choices``),
-    ``input`` (the name of an input field of order ``input_order``), ``backbone`` (a name or a
-    call from ``BACKBONES``, stored as a ``CallValue``).
-    """
-
-    kind: str
-    doc: str
-    minimum: float | None = None
-    positive: bool = False
-    choices: tuple[str, ...] = ()
-    input_order: int | None = None
-    default: Value | None = None
-    required: bool = False
-
-
-@dataclass(frozen=True)
-class Signature:
-    """The keywords of one callable name and which one a positional first argument fills."""
-
-    params: dict[str, Param]
-    positional: str | None = None
-    doc: str = ""
 
 
 _WIDTH = Param("int", "width of each hidden layer", minimum=1)
@@ -94,38 +65,5 @@ LOCALITIES: dict[str, Signature] = {
     ),
 }
 
-METHODS: dict[str, Signature] = {
-    "basis": Signature({}, doc="stacked equivariant linear layers and nonlinearities"),
-    "frames": Signature(
-        {
-            "backbone": Param("backbone", "the network averaged over frames", default="mlp"),
-            "labels": Param("input", "per-point part labels for a piecewise group", input_order=1),
-            "parts": Param("int", "number of parts to predict for a piecewise group", minimum=1),
-        },
-        positional="backbone",
-        doc="frame averaging around an unconstrained backbone",
-    ),
-    "attributes": Signature(
-        {"orientations": Param("int", "size of the orientation grid on the sphere", minimum=1)},
-        doc="weight sharing over invariant pair attributes",
-    ),
-    "tensor_product": Signature(
-        {
-            "lmax": Param("int", "highest degree of the spherical harmonics", minimum=0, default=2),
-            "impl": Param("choice", "tensor-product algorithm", choices=("gaunt", "cg", "auto"), default="auto"),
-        },
-        positional="lmax",
-        doc="message passing with SO(3) tensor products",
-    ),
-    "soft": Signature(
-        {
-            "base": Param(
-                "choice", "the exact method whose projector is the target", choices=("basis",), default="basis"
-            ),
-            "weight": Param("number", "strength of the equivariance regulariser", minimum=0.0, default=0.1),
-            "auto": Param("bool", "rescale the weight from the measured residuals during training"),
-        },
-        positional="base",
-        doc="an unconstrained network pulled towards equivariance by a regulariser",
-    ),
-}
+# Method keywords come from the method records: one home per method.
+METHODS: dict[str, Signature] = method_keywords()

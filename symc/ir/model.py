@@ -104,6 +104,12 @@ class ArchitectureSpec:
     nonlinearity: str | None = None
     readout: str | None = None
     dtype: str | None = None
+    # Where each knob was written, as ((knob, location), ...): for errors only, never compared or hashed.
+    locs: tuple[tuple[str, SourceLocation], ...] = field(default=(), compare=False, hash=False, repr=False)
+
+    def loc_of(self, knob: str) -> SourceLocation | None:
+        """The statement that set ``knob``, or None when the spec left it at the method's default."""
+        return dict(self.locs).get(knob)
 
     def __str__(self) -> str:
         items = [(k, getattr(self, k)) for k in ("hidden", "layers", "nonlinearity", "readout", "dtype")]

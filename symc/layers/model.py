@@ -1,9 +1,29 @@
-"""The base of every compiled spec model: its dtype and device are those it was moved to."""
+"""``SymcModule``: the one base class of every model ``symc.build`` returns, whatever its method.
+
+The contract every method's model keeps:
+
+- ``forward({name: tensor}) -> {name: tensor}`` with the field shapes of ``symc info --json`` and a leading
+  batch axis (global ``(batch, dim)``, per point ``(batch, n, dim)``, per pair ``(batch, n, n, dim)``);
+- ``spec``: the ``ModelSpec`` it was built from;
+- ``summary(n=None) -> ModelSummary``: per layer, parameters and FLOPs per sample at set size ``n``;
+- ``describe() -> str | None``: a method-specific report for ``symc info`` (routes, frames, grids), or None;
+- ``dtype``/``device``: those it was moved to with ``.to()``.
+"""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
+
+from symc.ir import ModelSpec
+
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+DEFAULT_DTYPE = "float32"
+
+
+def spec_dtype(spec: ModelSpec) -> torch.dtype:
+    """The torch dtype a spec asks for with its ``dtype`` knob (float32 when it says nothing)."""
+    return DTYPES[spec.architecture.dtype or DEFAULT_DTYPE]
 
 
 class SymcModule(nn.Module):
@@ -21,3 +41,7 @@ class SymcModule(nn.Module):
     @property
     def device(self) -> torch.device:
         return self._anchor.device
+
+    def describe(self) -> str | None:
+        """A method-specific report for ``symc info``; None when the summary says everything."""
+        return None

@@ -1,9 +1,10 @@
-"""Torch modules built from solved IR: ``build_model(spec) -> BasisModel`` for ``method basis``.
+"""The methods: one folder and one ``MethodRecord`` each (``registry.RECORDS``).
 
-``write_standalone(model, out_dir)`` (in ``symc.methods.basis.codegen``) writes a model as a torch-only module.
+``build_model(spec)`` compiles a judged spec with its record's builder. Importing this package loads the
+records only (no torch); each method's layers load when it is first built.
 """
 
-from symc.methods.basis.builder import BasisModel, build_model
-from symc.methods.basis.codegen import write_standalone
+from symc.methods.record import Accepts, MethodRecord
+from symc.methods.registry import RECORDS, build_model, record_for
 
-__all__ = ["BasisModel", "build_model", "write_standalone"]
+__all__ = ["RECORDS", "Accepts", "MethodRecord", "build_model", "record_for"]

@@ -29,12 +29,12 @@ from symc.methods.frames.backbones import (
     Neighbours,
     PointNet,
 )
+from symc.methods.frames.rules import POSITION_REPS
 from symc.solvers.frames import ROUTES, Frames, affine_frames, check_points, euclidean_frames
 from symc.solvers.sort_frames import sorting_frames
 
 SUMMARY_N = 10  # set size at which summary() estimates FLOPs
 LOCALITIES = ("complete", "global", "knn", "radius")
-POSITION_REPS = (Point(), TensorRep(1), Irrep(1, -1))
 SCALAR_REPS = (Irrep(0, 1), TensorRep(0))  # invariant scalars; the gnn sees their pair products on its edges
 LINEAR_REPS = (TensorRep(1), Irrep(1, -1))  # vectors moved by the linear part L itself (D¹(R) = R for 1o)
 # family -> (frame kind, minimum points): minimum = what pins the translation and enough axes in 3D.
@@ -255,34 +255,7 @@ def _split_outputs(spec: ModelSpec, codec: FieldCodec, per_point: Tensor, global
     return out
 
 
-def build_frames_model(spec: ModelSpec, backbone: nn.Module | None = None) -> FrameAveragedModel:
-    """Compile a ``method frames`` spec (see the module docstring); ``backbone`` is a user module for
-    ``frames(backbone = custom)`` (or any frames spec): it takes and returns dicts of canonical field tensors."""
-    from symc.methods.basis.builder import _dtype
-
-    factor = _geometric_factor(spec)
-    codec = FieldCodec(spec.inputs, spec.outputs, factor, spec.group.permutation_factor)
-    call = spec.method.get("backbone", "mlp")
-    name = call.name if isinstance(call, CallValue) else str(call)
-    if factor is not None and factor.piecewise:
-        from symc.methods.frames.piecewise import build_piecewise_model
-
-        return build_piecewise_model(spec, codec, backbone).to(_dtype(spec))
-    position = _position_field(spec, factor)
-    builtin = backbone is None
-    if builtin:
-        if name == "custom":
-            raise SymcError(
-                "frames(backbone = custom) needs the module: symc.build(spec, backbone=module)",
-                location=spec.method.loc,
-            )
-        backbone = _builtin_backbone(spec, codec, name, call)
-    sort_points = spec.group.permutation_factor is not None and (not builtin or name == "mlp")
-    plan = FramePlan(factor, position, _minimum_points(factor), sort_points)
-    return FrameAveragedModel(spec, plan, codec, backbone, builtin).to(_dtype(spec))
-
-
-def _geometric_factor(spec: ModelSpec) -> GroupFactor | None:
+def geometric_factor(spec: ModelSpec) -> GroupFactor | None:
     geometric = spec.group.geometric_factors
     if len(geometric) > 1:
         raise SymcError(f"method frames supports one geometric factor, got {spec.group}", location=spec.loc)
@@ -301,21 +274,15 @@ def _geometric_factor(spec: ModelSpec) -> GroupFactor | None:
     return geometric[0] if geometric else None
 
 
-def _position_field(spec: ModelSpec, factor: GroupFactor | None) -> str | None:
-    """The per-point input that frames are computed from: the first `point` (or, for linear groups, vector)."""
+def position_field(spec: ModelSpec, factor: GroupFactor | None) -> str | None:
+    """The per-point input that frames are computed from: the first `point` (or, for linear groups, vector);
+    ``rules.judge`` made sure there is one."""
     if factor is None:
         return None
-    for f in spec.inputs:
-        if f.order == 1 and f.rep in POSITION_REPS:
-            return f.name
-    raise SymcError(
-        f"method frames builds {factor} frames from positions, but no input is a per-point point or vector",
-        location=spec.loc,
-        hint="add e.g. `input pos: point per point` (affine groups) or `x: 1o per point`",
-    )
+    return next(f.name for f in spec.inputs if f.order == 1 and f.rep in POSITION_REPS)
 
 
-def _minimum_points(factor: GroupFactor | None) -> int:
+def minimum_points(factor: GroupFactor | None) -> int:
     """Points a frame needs: d+1 for Aff+(d), d for E/SE(d), GL+/SL(d), one for O/SO(d) and T(d)."""
     if factor is None:
         return 0
@@ -323,7 +290,7 @@ def _minimum_points(factor: GroupFactor | None) -> int:
     return {"Aff+": d + 1, "E": d, "SE": d, "GL+": d, "SL": d}.get(factor.family, 1)
 
 
-def _builtin_backbone(spec: ModelSpec, codec: FieldCodec, name: str, call: object) -> nn.Module:
+def builtin_backbone(spec: ModelSpec, codec: FieldCodec, name: str, call: object) -> nn.Module:
     kwargs = call.kwargs if isinstance(call, CallValue) else ()
     width = int(dict(kwargs).get("hidden", DEFAULT_WIDTH))
     depth = int(dict(kwargs).get("layers", DEFAULT_DEPTH))
@@ -338,13 +305,7 @@ def _builtin_backbone(spec: ModelSpec, codec: FieldCodec, name: str, call: objec
         k, r = loc.get("k"), loc.get("r")
         pairs = _scalar_channels(spec, codec)
         return MessagePassing(point_in, global_in, point_out, global_out, width, depth, loc.kind, k, r, pairs)
-    n = 0 if not point_in + point_out else codec.fixed_n
-    if n is None:
-        raise SymcError(
-            "backbone mlp flattens the point set, so it needs a fixed size such as S(5)",
-            location=spec.method.loc,
-            hint="write the set size into the group (S(5)), or use pointnet / gnn for any n",
-        )
+    n = 0 if not point_in + point_out else codec.fixed_n  # rules.judge: a fixed size when points are flattened
     return FlatMLP(n, point_in, global_in, point_out, global_out, width, depth)
 
 
@@ -360,4 +321,4 @@ def _scalar_channels(spec: ModelSpec, codec: FieldCodec) -> tuple[int, ...]:
     return tuple(channels)
 
 
-__all__ = ["FrameAveragedModel", "FramePlan", "build_frames_model"]
+__all__ = ["FrameAveragedModel", "FramePlan"]

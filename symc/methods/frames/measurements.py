@@ -292,3 +292,31 @@ __all__ = [
     "partition_errors",
     "partition_table",
 ]
+
+
+def measure(model: torch.nn.Module, spec, n: int) -> list[str]:
+    """``symc check``'s extra reports for frame models, where exactness is not claimed: symmetric (degenerate)
+    point clouds, and for piecewise groups independent rigid motions of every part — one line for given
+    labels, and for a predicted partition a table of error against the partition's uncertainty over arms
+    with several gaps between parts (only the global motions are judged, by the equivariance table)."""
+    from symc.methods.frames.piecewise import PiecewiseFrameModel
+
+    reports: list[str] = []
+    if isinstance(model, FrameAveragedModel):
+        results = degenerate_errors(model)
+        if results:
+            reports.append(degenerate_table(results))
+    if isinstance(model, PiecewiseFrameModel) and model.partitioner is not None:
+        reports.append(partition_table(partition_errors(model, points=max(n, 8))))
+    elif isinstance(model, PiecewiseFrameModel):
+        # Balanced parts large enough for their own frames: the claim under test is exactness with labels.
+        count = model.parts
+        points = max(n, 4 * count)
+        inputs = random_inputs(spec, seed=0, n=points, batch=1, dtype=torch.float64)
+        parts = torch.arange(points) % count
+        channels = inputs[model.labels].shape[-1]
+        labels = torch.nn.functional.one_hot(parts, count) if channels > 1 else parts.unsqueeze(-1)
+        inputs[model.labels] = labels.to(torch.float64).unsqueeze(0)
+        _, error = independent_motion_errors(model, inputs, parts)
+        reports.append(f"independent motions of {count} labelled parts: max relative error {float(error.max()):.3e}")
+    return reports

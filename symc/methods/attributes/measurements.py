@@ -53,7 +53,7 @@ def grid_errors(
     ``sizes`` and the spec's own N are measured; each model is built with ``torch.manual_seed(seed)``, and
     every size sees the same ``trials`` inputs ``(1, n, dim)`` and group elements, so the rows compare.
     """
-    from symc.api import build
+    from symc.methods.attributes.model import build_attributes_model
 
     own = grid_size(spec)
     if own is None:
@@ -63,7 +63,7 @@ def grid_errors(
     results = []
     for size in sorted({*sizes, own}):
         torch.manual_seed(seed)
-        model = build(with_grid_size(spec, size))
+        model = build_attributes_model(with_grid_size(spec, size))
         worst = 0.0
         for trial in range(trials):
             generator = torch.Generator().manual_seed(seed + trial)
@@ -86,4 +86,10 @@ def grid_table(results: list[GridResult]) -> str:
     return "\n".join(rows)
 
 
-__all__ = ["GRID_SIZES", "GridResult", "grid_errors", "grid_size", "grid_table", "with_grid_size"]
+def measure(model: torch.nn.Module, spec: ModelSpec, n: int) -> list[str]:
+    """``symc check``'s report for grid models: the measured rotation error against N (none without a grid)."""
+    results = grid_errors(spec, n=max(n, 2))
+    return [grid_table(results)] if results else []
+
+
+__all__ = ["GRID_SIZES", "GridResult", "grid_errors", "grid_size", "grid_table", "measure", "with_grid_size"]

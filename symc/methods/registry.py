@@ -1,0 +1,122 @@
+"""Every method's record, and the one function that picks a spec's record.
+
+Adding a method: a folder ``symc/methods/<name>/`` whose ``__init__.py`` defines ``RECORD`` (see
+``docs/ARCHITECTURE.md``), and one line in ``RECORDS`` below. Torch-free: the frontend reads it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from symc.errors import SymcError
+from symc.ir import ModelSpec
+from symc.methods import attributes, basis, ego, frames, soft, tensor_product
+from symc.methods.record import Accepts, MethodRecord, Signature
+
+
+class RegistryError(TypeError):
+    """A method record that cannot be used: raised when the registry loads, naming the record."""
+
+
+def check_record(record: object) -> MethodRecord:
+    """``record`` itself, once it is a complete ``MethodRecord``; otherwise a ``RegistryError`` naming it."""
+    name = getattr(record, "name", None) or repr(record)
+    if not isinstance(record, MethodRecord):
+        raise RegistryError(f"method record {name}: not a MethodRecord but a {type(record).__name__}")
+    if not (isinstance(record.name, str) and record.name.isidentifier()):
+        raise RegistryError(f"method record {name!r}: its name must be an identifier")
+    if not (isinstance(record.method, str) and record.method.isidentifier()):
+        raise RegistryError(f"method record {name}: 'method' must be the spec's method word, got {record.method!r}")
+    if not isinstance(record.keywords, Signature):
+        raise RegistryError(f"method record {name}: 'keywords' must be a Signature")
+    if not isinstance(record.accepts, Accepts):
+        raise RegistryError(f"method record {name}: 'accepts' must be an Accepts")
+    if not record.accepts.localities:
+        raise RegistryError(f"method record {name}: it accepts no locality")
+    for hook in fields(MethodRecord):
+        value = getattr(record, hook.name)
+        if hook.name in ("build", "judge", "summarise", "describe", "measure", "exact") and not callable(value):
+            raise RegistryError(f"method record {name}: '{hook.name}' must be callable, got {value!r}")
+    if record.write_module is not None and not callable(record.write_module):
+        raise RegistryError(f"method record {name}: 'write_module' must be callable or None")
+    return record
+
+
+def check_records(records: tuple[object, ...]) -> tuple[MethodRecord, ...]:
+    """Every record checked; two records of one method word must not claim the same locality."""
+    checked = tuple(check_record(r) for r in records)
+    claimed: dict[tuple[str, str], str] = {}
+    for record in checked:
+        for kind in record.accepts.localities:
+            key = (record.method, kind)
+            if key in claimed:
+                raise RegistryError(
+                    f"method records {claimed[key]} and {record.name} both claim method {record.method} "
+                    f"with locality {kind}"
+                )
+            claimed[key] = record.name
+    for record in checked:
+        first = next(r for r in checked if r.method == record.method)
+        if record.keywords != first.keywords:
+            raise RegistryError(f"method records {first.name} and {record.name} give method {record.method} "
+                                "different keywords")
+    return checked
+
+
+RECORDS: tuple[MethodRecord, ...] = check_records(
+    (basis.RECORD, ego.RECORD, frames.RECORD, attributes.RECORD, tensor_product.RECORD, soft.RECORD)
+)
+
+
+def method_keywords(records: tuple[MethodRecord, ...] = RECORDS) -> dict[str, Signature]:
+    """Method word -> its keyword signature, in registry order (what the frontend binds arguments against)."""
+    table: dict[str, Signature] = {}
+    for record in records:
+        table.setdefault(record.method, record.keywords)
+    return table
+
+
+def records_of(method: str, records: tuple[MethodRecord, ...] = RECORDS) -> tuple[MethodRecord, ...]:
+    return tuple(r for r in records if r.method == method)
+
+
+def record_for(spec: ModelSpec, records: tuple[MethodRecord, ...] = RECORDS) -> MethodRecord:
+    """The record that builds ``spec``: its method word and its locality pick it.
+
+    A locality no record of the method takes is one located ``SymcError`` listing the ones it takes.
+    """
+    candidates = records_of(spec.method.name, records)
+    if not candidates:
+        raise SymcError(
+            f"unknown method '{spec.method.name}'",
+            spec.method.loc,
+            f"methods: {', '.join(method_keywords(records))}",
+        )
+    for record in candidates:
+        if spec.locality.kind in record.accepts.localities:
+            return record
+    taken = sorted({kind for r in candidates for kind in r.accepts.localities})
+    raise SymcError(
+        f"method {spec.method.name} does not take locality {spec.locality.kind}",
+        spec.locality.loc or spec.method.loc,
+        f"method {spec.method.name} takes: {', '.join(taken)}",
+    )
+
+
+def build_model(spec: ModelSpec, backbone: object = None, records: tuple[MethodRecord, ...] = RECORDS):
+    """Compile ``spec`` with its record's builder, in the spec's dtype; ``-> SymcModule``.
+
+    ``backbone`` (a user ``nn.Module``) only for methods whose record accepts one.
+    """
+    from symc.layers.model import spec_dtype
+
+    record = record_for(spec, records)
+    if backbone is not None and not record.accepts.backbone:
+        raise SymcError(
+            f"method {spec.method.name} does not take a backbone",
+            spec.method.loc,
+            "drop backbone=...; methods that wrap a user network: "
+            + ", ".join(r.method for r in records if r.accepts.backbone),
+        )
+    return record.build(spec, backbone).to(spec_dtype(spec))
+
