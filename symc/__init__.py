@@ -14,7 +14,7 @@ import importlib
 import sys
 import types
 
-from symc.api import build, equivariant_basis, group, load, parse, rep
+from symc.api import build, equivariant_basis, group, lint, load, parse, rep
 from symc.errors import SourceLocation, SymcError, SymcWarning
 
 __version__ = "0.1.0"
@@ -64,6 +64,7 @@ __all__ = [
     "build",
     "equivariant_basis",
     "group",
+    "lint",
     "load",
     "nn",
     "parse",

@@ -88,6 +88,15 @@ def build(spec_or_path_or_text: SpecSource, backbone: torch.nn.Module | None = N
     return build_model(resolve_spec(spec_or_path_or_text, model=model), backbone=backbone)
 
 
+def lint(spec_or_path_or_text: SpecSource, model: str | None = None) -> list:
+    """``SymcWarning``s (with locations) for a valid but suspicious spec: outputs no linear map reaches, or
+    that are always zero. Asks the method's record; it may solve bases (cached on disk)."""
+    from symc.methods import record_for
+
+    spec = resolve_spec(spec_or_path_or_text, model=model)
+    return record_for(spec).lint(spec)
+
+
 def group(name: str | ir.GroupSpec):
     """The catalogue group for ``"SO(3)"``, ``"O(3) x S(5)"``, ``"SO+(1,3)"``, ... (or a ``GroupSpec``).
 

@@ -97,13 +97,21 @@ def compile_command(
     out: Annotated[Path, typer.Option("-o", "--out", help="directory for the generated files")] = Path("."),
 ) -> None:
     """Parse, lint, solve and build every model of SPEC; write a standalone module per model into OUT."""
-    from symc.frontend import lint
-    from symc.methods.basis.codegen import write_standalone
+    from symc.methods import RECORDS, record_for
 
     for model_spec in _models(spec):
-        for warning in lint(model_spec):
+        record = record_for(model_spec)
+        for warning in record.lint(model_spec):
             err_console.print(str(warning), markup=False, soft_wrap=True)
-        written = write_standalone(_build(model_spec), out)
+        if record.write_module is None:
+            writers = ", ".join(dict.fromkeys(r.method for r in RECORDS if r.write_module is not None))
+            raise SymcError(
+                f"symc compile cannot write a standalone module for method {model_spec.method.name} "
+                f"with locality {model_spec.locality.kind} yet",
+                model_spec.method.loc,
+                f"it writes: method {writers}; symc.build(spec) builds this model in Python",
+            )
+        written = record.write_module(_build(model_spec), out)
         console.print(f"model {model_spec.name}: wrote {', '.join(str(p) for p in written)}", markup=False)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from symc.frontend import lint, parse
+from symc import lint
+from symc.frontend import parse
 
 pytest.importorskip("symc.solvers", reason="lint asks the basis solver")
 

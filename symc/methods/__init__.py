@@ -4,7 +4,8 @@
 records only (no torch); each method's layers load when it is first built.
 """
 
+from symc.methods.build import build_model
 from symc.methods.record import Accepts, MethodRecord
-from symc.methods.registry import RECORDS, build_model, record_for
+from symc.methods.registry import RECORDS, record_for
 
 __all__ = ["RECORDS", "Accepts", "MethodRecord", "build_model", "record_for"]

@@ -93,6 +93,10 @@ def _always_exact(spec: ModelSpec) -> bool:
     return True
 
 
+def _no_warnings(spec: ModelSpec) -> list:
+    return []
+
+
 @dataclass(frozen=True)
 class MethodRecord:
     """One method: its spec word, what it accepts and its hooks.
@@ -105,6 +109,7 @@ class MethodRecord:
       errors where the method does not claim exactness).
     - ``exact(spec)``: whether the built model is claimed exactly equivariant; an approximate one is
       reported against its measured error, never judged as exact.
+    - ``lint(spec) -> list[SymcWarning]``: valid-but-suspicious specs (may call the solvers).
     - ``write_module(model, out_dir) -> list[Path]``: ``symc compile``'s standalone module, or None.
     """
 
@@ -119,6 +124,7 @@ class MethodRecord:
     describe: Callable[[Any], str | None] = _model_description
     measure: Callable[[Any, ModelSpec, int], list] = _nothing_measured
     exact: Callable[[ModelSpec], bool] = _always_exact
+    lint: Callable[[ModelSpec], list] = _no_warnings
     write_module: Callable[[Any, Any], list] | None = None
     planned: bool = False
     docs: tuple[str, ...] = field(default=())  # pages of docs/ that describe the method

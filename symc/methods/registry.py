@@ -35,7 +35,7 @@ def check_record(record: object) -> MethodRecord:
         raise RegistryError(f"method record {name}: it accepts no locality")
     for hook in fields(MethodRecord):
         value = getattr(record, hook.name)
-        if hook.name in ("build", "judge", "summarise", "describe", "measure", "exact") and not callable(value):
+        if hook.name in ("build", "judge", "summarise", "describe", "measure", "exact", "lint") and not callable(value):
             raise RegistryError(f"method record {name}: '{hook.name}' must be callable, got {value!r}")
     if record.write_module is not None and not callable(record.write_module):
         raise RegistryError(f"method record {name}: 'write_module' must be callable or None")
@@ -101,22 +101,3 @@ def record_for(spec: ModelSpec, records: tuple[MethodRecord, ...] = RECORDS) -> 
         spec.locality.loc or spec.method.loc,
         f"method {spec.method.name} takes: {', '.join(taken)}",
     )
-
-
-def build_model(spec: ModelSpec, backbone: object = None, records: tuple[MethodRecord, ...] = RECORDS):
-    """Compile ``spec`` with its record's builder, in the spec's dtype; ``-> SymcModule``.
-
-    ``backbone`` (a user ``nn.Module``) only for methods whose record accepts one.
-    """
-    from symc.layers.model import spec_dtype
-
-    record = record_for(spec, records)
-    if backbone is not None and not record.accepts.backbone:
-        raise SymcError(
-            f"method {spec.method.name} does not take a backbone",
-            spec.method.loc,
-            "drop backbone=...; methods that wrap a user network: "
-            + ", ".join(r.method for r in records if r.accepts.backbone),
-        )
-    return record.build(spec, backbone).to(spec_dtype(spec))
-

@@ -15,6 +15,12 @@ def _build(spec, backbone):
     return build_basis_model(spec)
 
 
+def _lint(spec):
+    from symc.methods.basis.lint import lint
+
+    return lint(spec)
+
+
 def _write_module(model, out_dir):
     from symc.methods.basis.codegen import write_standalone
 
@@ -35,6 +41,7 @@ RECORD = MethodRecord(
     ),
     build=_build,
     judge=rules.judge,
+    lint=_lint,
     write_module=_write_module,
     docs=("LANGUAGE.md",),
 )

@@ -1,6 +1,6 @@
-"""Lint: specs that are valid but probably not what the user meant.
+"""Lint for ``method basis``: specs that are valid but probably not what the user meant (``RECORD.lint``).
 
-For ``method basis`` models it asks the basis solver how each output can be formed from the inputs:
+It asks the basis solver how each output can be formed from the inputs:
 
 - no equivariant *linear* map reaches it from an input (e.g. O(3) forbids 1o→1e by parity), but
   products of inputs do (a cross product): a warning naming the maps with no parameters;
@@ -32,15 +32,14 @@ from symc.ir import (
     TensorRep,
 )
 from symc.ir.dims import defining_dim, rep_dim
+from symc.solvers import solve_equivariant_basis
 
 # Pairs whose map space (dim_in * dim_out) exceeds this are not solved by lint; they count as reachable.
 MAX_LINT_PROBLEM = 4096
 
 
 def lint(spec: ModelSpec) -> list[SymcWarning]:
-    """Warnings with locations for ``spec``; calls ``symc.solvers`` for ``method basis`` models."""
-    if spec.method.name != "basis":
-        return []
+    """Warnings with locations for a ``method basis`` spec; calls ``symc.solvers``."""
     geometric = GroupSpec(spec.group.geometric_factors)
     if not geometric.factors or any(f.is_symbolic for f in geometric.factors):
         return []
@@ -88,8 +87,6 @@ def _product_reaches(group: GroupSpec, left: RepExpr, right: RepExpr, target: Re
     product = ProductRep((left, right))
     if rep_dim(product, factor) * rep_dim(target, factor) > MAX_LINT_PROBLEM:
         return True
-    from symc.solvers import solve_equivariant_basis
-
     basis = solve_equivariant_basis(group, product, target).basis
     if not symmetric_only or basis.shape[0] == 0:
         return basis.shape[0] > 0
@@ -103,8 +100,6 @@ def _map_dimension(group: GroupSpec, source: RepExpr, target: RepExpr) -> int | 
     (factor,) = group.factors
     if rep_dim(source, factor) * rep_dim(target, factor) > MAX_LINT_PROBLEM:
         return None
-    from symc.solvers import solve_equivariant_basis
-
     return solve_equivariant_basis(group, source, target).dim
 
 
