@@ -75,12 +75,6 @@ def _models(path: Path) -> Iterator[ir.ModelSpec]:
     yield from load_program(path).models
 
 
-def _records():
-    from symc.methods import RECORDS
-
-    return RECORDS
-
-
 def _build(spec: ir.ModelSpec, dtype: str | None = None):
     from symc.api import build, with_dtype
 
@@ -97,14 +91,14 @@ def compile_command(
     out: Annotated[Path, typer.Option("-o", "--out", help="directory for the generated files")] = Path("."),
 ) -> None:
     """Parse, lint, solve and build every model of SPEC; write a standalone module per model into OUT."""
-    from symc.methods import RECORDS, record_for
+    from symc.methods import record_for, records
 
     for model_spec in _models(spec):
         record = record_for(model_spec)
         for warning in record.lint(model_spec):
             err_console.print(str(warning), markup=False, soft_wrap=True)
         if record.write_module is None:
-            writers = ", ".join(dict.fromkeys(r.method for r in RECORDS if r.write_module is not None))
+            writers = ", ".join(dict.fromkeys(r.method for r in records() if r.write_module is not None))
             raise SymcError(
                 f"symc compile cannot write a standalone module for method {model_spec.method.name} "
                 f"with locality {model_spec.locality.kind} yet",

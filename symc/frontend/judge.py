@@ -13,7 +13,7 @@ from symc.errors import SourceLocation, SymcError
 from symc.ir import FieldSpec, GroupSpec, Irrep, ModelSpec, MultipleRep, Point, RepExpr, SumRep
 from symc.ir.dims import AFFINE_FAMILIES
 from symc.methods.record import Accepts, MethodRecord
-from symc.methods.registry import record_for
+from symc.methods.registry import record_for, records
 
 
 def judge_spec(spec: ModelSpec, group_loc: SourceLocation | None) -> MethodRecord:
@@ -73,9 +73,7 @@ def judge_spec(spec: ModelSpec, group_loc: SourceLocation | None) -> MethodRecor
 
 
 def _built_methods() -> list[str]:
-    from symc.methods.registry import RECORDS
-
-    return list(dict.fromkeys(r.method for r in RECORDS if not r.planned))
+    return list(dict.fromkeys(r.method for r in records() if not r.planned))
 
 
 def _check_orders(spec: ModelSpec, cap: Accepts, what: str) -> None:

@@ -17,8 +17,9 @@ from symc.frontend.numbers import to_int
 from symc.frontend.reps import lower_rep
 from symc.frontend.source import SourceText
 from symc.frontend.suggest import did_you_mean
-from symc.frontend.tables import INDEXING_ORDERS, KNOB_CHOICES, LOCALITIES, MAX_LAYERS, MAX_REP_DIM, METHODS, Signature
+from symc.frontend.tables import INDEXING_ORDERS, KNOB_CHOICES, LOCALITIES, MAX_LAYERS, MAX_REP_DIM, Signature
 from symc.ir import ArchitectureSpec, FieldSpec, GroupSpec, LocalitySpec, MethodSpec, ModelSpec, Program, RepExpr
+from symc.methods.registry import method_keywords
 
 _SINGLE_STATEMENTS = ("group", "locality", "method", "hidden", "layers", "nonlinearity", "readout", "dtype")
 _REQUIRED = {"group": "group SO(3)", "method": "method basis"}
@@ -72,7 +73,7 @@ def lower_model(node: Tree, source: SourceText) -> ModelSpec:
     locality = _lower_locality(single.get("locality"), binder, inputs, source)
     method_call = written_call(single["method"].children[0], source, "a method")
     method_name = str(method_call.name)
-    signature = _signature(METHODS, method_call.name, source, "method")
+    signature = _signature(method_keywords(), method_call.name, source, "method")
     method = MethodSpec(
         method_name, binder.bind(method_call, signature, f"method {method_name}"), loc=source.of(single["method"])
     )

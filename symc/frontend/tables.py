@@ -1,4 +1,6 @@
-"""The language's vocabulary as data: indexings, knobs, localities, backbones; methods come from their records.
+"""The language's vocabulary as data: indexings, knobs, localities, backbones.
+
+Methods and their keywords are not here: each method's record states them (``symc.methods.registry``).
 
 Every keyword a call accepts is listed here with the kind of value it takes, so that argument
 checking, did-you-mean suggestions and docs/LANGUAGE.md all follow one table.
@@ -7,7 +9,6 @@ checking, did-you-mean suggestions and docs/LANGUAGE.md all follow one table.
 from __future__ import annotations
 
 from symc.methods.record import Param, Signature
-from symc.methods.registry import method_keywords
 
 # `per <word>` / `global` -> field order (0: one value per sample, 1: per point, 2: per pair).
 INDEXING_ORDERS: dict[str, int] = {"point": 1, "node": 1, "pair": 2, "edge": 2}
@@ -65,5 +66,3 @@ LOCALITIES: dict[str, Signature] = {
     ),
 }
 
-# Method keywords come from the method records: one home per method.
-METHODS: dict[str, Signature] = method_keywords()

@@ -4,24 +4,23 @@ from __future__ import annotations
 
 from symc.errors import SymcError
 from symc.ir import ModelSpec
-from symc.methods.record import MethodRecord
-from symc.methods.registry import RECORDS, record_for
+from symc.methods.registry import record_for, records
 
 
-def build_model(spec: ModelSpec, backbone: object = None, records: tuple[MethodRecord, ...] = RECORDS):
+def build_model(spec: ModelSpec, backbone: object = None):
     """Compile ``spec`` with its record's builder, in the spec's dtype; ``-> SymcModule``.
 
     ``backbone`` (a user ``nn.Module``) only for methods whose record accepts one.
     """
     from symc.layers.model import spec_dtype
 
-    record = record_for(spec, records)
+    record = record_for(spec)
     if backbone is not None and not record.accepts.backbone:
         raise SymcError(
             f"method {spec.method.name} does not take a backbone",
             spec.method.loc,
             "drop backbone=...; methods that wrap a user network: "
-            + ", ".join(r.method for r in records if r.accepts.backbone),
+            + ", ".join(r.method for r in records() if r.accepts.backbone),
         )
     return record.build(spec, backbone).to(spec_dtype(spec))
 

@@ -1,7 +1,8 @@
 """Every method's record, and the one function that picks a spec's record.
 
 Adding a method: a folder ``symc/methods/<name>/`` whose ``__init__.py`` defines ``RECORD`` (see
-``docs/ARCHITECTURE.md``), and one line in ``RECORDS`` below. Torch-free: the frontend reads it.
+``docs/ARCHITECTURE.md``), and one entry in ``BUILT_IN`` below; code outside symc calls ``register``.
+Torch-free: the frontend reads it.
 """
 
 from __future__ import annotations
@@ -63,34 +64,51 @@ def check_records(records: tuple[object, ...]) -> tuple[MethodRecord, ...]:
     return checked
 
 
-RECORDS: tuple[MethodRecord, ...] = check_records(
+BUILT_IN: tuple[MethodRecord, ...] = check_records(
     (basis.RECORD, ego.RECORD, frames.RECORD, attributes.RECORD, tensor_product.RECORD, soft.RECORD)
 )
+_records: list[MethodRecord] = list(BUILT_IN)
 
 
-def method_keywords(records: tuple[MethodRecord, ...] = RECORDS) -> dict[str, Signature]:
+def records() -> tuple[MethodRecord, ...]:
+    """Every registered record: the built-in ones, then those added with ``register``."""
+    return tuple(_records)
+
+
+def register(record: MethodRecord) -> None:
+    """Add a method from Python code (a spec can only name methods registered here); checked like the
+    built-in ones, so an incomplete record is refused with its name."""
+    check_records((*_records, record))
+    _records.append(record)
+
+
+def unregister(name: str) -> None:
+    """Remove a record added with ``register``; built-in records stay."""
+    if any(r.name == name for r in BUILT_IN):
+        raise RegistryError(f"method record {name} is built in")
+    _records[:] = [r for r in _records if r.name != name]
+
+
+def method_keywords(pool: tuple[MethodRecord, ...] | None = None) -> dict[str, Signature]:
     """Method word -> its keyword signature, in registry order (what the frontend binds arguments against)."""
     table: dict[str, Signature] = {}
-    for record in records:
+    for record in records() if pool is None else pool:
         table.setdefault(record.method, record.keywords)
     return table
 
 
-def records_of(method: str, records: tuple[MethodRecord, ...] = RECORDS) -> tuple[MethodRecord, ...]:
-    return tuple(r for r in records if r.method == method)
-
-
-def record_for(spec: ModelSpec, records: tuple[MethodRecord, ...] = RECORDS) -> MethodRecord:
+def record_for(spec: ModelSpec, pool: tuple[MethodRecord, ...] | None = None) -> MethodRecord:
     """The record that builds ``spec``: its method word and its locality pick it.
 
     A locality no record of the method takes is one located ``SymcError`` listing the ones it takes.
     """
-    candidates = records_of(spec.method.name, records)
+    pool = records() if pool is None else pool
+    candidates = tuple(r for r in pool if r.method == spec.method.name)
     if not candidates:
         raise SymcError(
             f"unknown method '{spec.method.name}'",
             spec.method.loc,
-            f"methods: {', '.join(method_keywords(records))}",
+            f"methods: {', '.join(method_keywords(pool))}",
         )
     for record in candidates:
         if spec.locality.kind in record.accepts.localities:
