@@ -39,8 +39,8 @@ class NormScaler(SymcModule):
 
 
 def _judge(spec) -> None:
-    if spec.outputs[0].order != 0:
-        raise SymcError("method norm_scale outputs one global scalar", spec.outputs[0].loc, "write `y: 0e global`")
+    if spec.method.get("scale") == 0:
+        raise SymcError("norm_scale(scale = 0) outputs zero whatever the input", spec.method.loc, "drop scale")
 
 
 TOY = MethodRecord(
@@ -48,7 +48,9 @@ TOY = MethodRecord(
     method="norm_scale",
     doc="a global scalar from the norm of a global vector",
     keywords=Signature({"scale": Param("number", "factor on the norm", default=1.0)}, positional="scale"),
-    accepts=Accepts("O(d) or SO(d) alone", families=frozenset({"O", "SO"}), max_geometric=1, field_orders=frozenset({0})),
+    accepts=Accepts(
+        "O(d) or SO(d) alone", families=frozenset({"O", "SO"}), max_geometric=1, field_orders=frozenset({0})
+    ),
     build=lambda spec, backbone: NormScaler(spec, spec.method.get("scale")),
     judge=_judge,
 )
@@ -87,10 +89,13 @@ def test_the_toy_record_is_what_judges_its_specs(toy_method):
     with pytest.raises(SymcError, match="method norm_scale has no keyword 'scael'") as wrong_keyword:
         symc.parse(TOY_SPEC.replace("scale = 2.5", "scael = 2.5"))
     assert "scale" in (wrong_keyword.value.hint or "")
-    with pytest.raises(SymcError, match="does not take locality knn"):
-        symc.parse(TOY_SPEC.replace("method norm", "locality knn(3)\n  method norm"))
-    with pytest.raises(SymcError, match="outputs one global scalar"):
+    with pytest.raises(SymcError, match="does not take locality ego"):
+        symc.parse(TOY_SPEC.replace("method norm", "locality ego(2)\n  method norm"))
+    with pytest.raises(SymcError, match="does not take per-point fields"):
         symc.parse(TOY_SPEC.replace("group O(3)", "group O(3) x S(n)").replace("0e global", "0e per point"))
+    with pytest.raises(SymcError, match="outputs zero whatever the input") as judged:
+        symc.parse(TOY_SPEC.replace("2.5", "0"))
+    assert judged.value.location.line == 6
 
 
 def test_unregistered_methods_are_unknown_again():
@@ -120,7 +125,7 @@ def test_an_incomplete_record_is_refused_with_its_name(change: dict, message: st
 
 def test_two_records_may_not_claim_one_method_and_locality():
     clash = dataclasses.replace(TOY, name="other_basis", method="basis", keywords=BUILT_IN[0].keywords)
-    with pytest.raises(RegistryError, match="both claim method basis with locality complete"):
+    with pytest.raises(RegistryError, match=r"both claim method basis with locality (complete|global)"):
         register(clash)
     with pytest.raises(RegistryError, match="built in"):
         unregister("basis")
