@@ -213,39 +213,14 @@ def _field_info(group: ir.GroupSpec, field: ir.FieldSpec) -> dict[str, Any]:
     }
 
 
-def _certificates(spec: ir.ModelSpec, uses: list) -> list[dict[str, Any]]:
-    """Certificates of the solved (non closed-form) bases; the build just cached them, so this re-reads the cache."""
-    from symc.groups import group
-    from symc.solvers import solve_equivariant_basis
-
-    geometric = spec.group.geometric_factors
-    if not geometric:
-        return []
-    G = group(ir.GroupSpec(geometric))
-    rows = []
-    for use in uses:
-        certificate = solve_equivariant_basis(G, use.rep_in, use.rep_out).certificate
-        rows.append(
-            {
-                "rep_in": use.rep_in,
-                "rep_out": use.rep_out,
-                "dim": use.dim,
-                "source": use.source,
-                "certificate": certificate.to_dict(),
-            }
-        )
-    return rows
-
-
 def model_info(spec: ir.ModelSpec) -> dict[str, Any]:
     """The machine-readable description ``symc info --json`` prints for one model (builds it: solves bases)."""
-    from symc.methods import record_for
+    from symc.methods import build_model, record_for
 
     record = record_for(spec)
-    model = _build(spec)
+    solved = record.solve(spec)  # once: the build and the certificates below read the same solved IR
+    model = build_model(spec, solved=solved)
     summary = record.summarise(model, None)
-    distinct = {(u.rep_in, u.rep_out): u for layer in summary.layers for u in layer.bases}
-    solved = [u for u in distinct.values() if u.source != "closed form"]
     return {
         "name": spec.name,
         "file": spec.source,
@@ -274,7 +249,7 @@ def model_info(spec: ir.ModelSpec) -> dict[str, Any]:
             }
             for layer in summary.layers
         ],
-        "bases": _certificates(spec, solved),
+        "bases": solved.certificates(),
         "method_report": record.describe(model),
     }
 
@@ -349,16 +324,17 @@ def info(
 @app.command()
 @_reports_spec_errors
 def warm(spec: Annotated[list[Path], typer.Argument(help=".sym files or directories")]) -> None:
-    """Pre-solve every basis the specs' models need, filling the on-disk cache."""
+    """Pre-solve every basis the specs' models need (their solved IR), filling the on-disk cache."""
+    from symc.methods import record_for
     from symc.solvers import cache_dir
 
     for path in spec_files(spec):
         for model_spec in _models(path):
             start = time.perf_counter()
-            summary = _build(model_spec).summary()
+            solved = record_for(model_spec).solve(model_spec)
             seconds = time.perf_counter() - start
-            sources = {(u.rep_in, u.rep_out): u.source for layer in summary.layers for u in layer.bases}
-            counts = {kind: sum(1 for s in sources.values() if s == kind) for kind in sorted(set(sources.values()))}
+            sources = [m.source for m in solved.maps]
+            counts = {kind: sources.count(kind) for kind in sorted(set(sources))}
             detail = ", ".join(f"{count} {kind}" for kind, count in counts.items()) or "none needed"
             console.print(f"model {model_spec.name}: {len(sources)} bases ({detail}) in {seconds:.2f} s", markup=False)
     console.print(f"cache: {cache_dir()}", markup=False)

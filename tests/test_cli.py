@@ -150,3 +150,20 @@ def test_info_reports_the_tensor_product_route_and_what_it_loses():
         assert expected in result.output
     report = json.loads(runner.invoke(app, ["info", "--json", str(SPECS / "lj_potential.sym")]).stdout)
     assert "route" in report["models"][0]["method_report"]
+
+
+def test_info_solves_each_basis_once_and_reports_the_solved_ir(monkeypatch):
+    import symc.solvers.equivariant as equivariant
+    from symc.cli import model_info
+
+    calls = []
+    real = equivariant.solve_equivariant_basis
+
+    def counting(G, rep_in, rep_out, **kwargs):
+        calls.append((str(rep_in), str(rep_out)))
+        return real(G, rep_in, rep_out, **kwargs)
+
+    monkeypatch.setattr(equivariant, "solve_equivariant_basis", counting)
+    info = model_info(symc.load(SPECS / "inertia.sym"))
+    assert calls and len(calls) == len(set(calls))
+    assert sorted(calls) == sorted((b["rep_in"], b["rep_out"]) for b in info["bases"])

@@ -51,7 +51,7 @@ TOY = MethodRecord(
     accepts=Accepts(
         "O(d) or SO(d) alone", families=frozenset({"O", "SO"}), max_geometric=1, field_orders=frozenset({0})
     ),
-    build=lambda spec, backbone: NormScaler(spec, spec.method.get("scale")),
+    build=lambda spec, backbone, solved: NormScaler(spec, spec.method.get("scale")),
     judge=_judge,
 )
 

@@ -1,67 +1,39 @@
-"""Geometric equivariant bases for the blocks of a network, solved once per distinct (rep_in, rep_out).
+"""Geometric equivariant bases for the blocks of a network, read from the model's solved IR.
 
-The solver (``symc.solvers.solve_equivariant_basis``) keeps its own disk cache; this provider adds an
-in-memory memo for one build, so the same pair of single-copy reps is never solved twice, and records
-where each basis came from for ``BasisModel.summary()``.
+A ``BasisProvider`` built on a ``SolvedModel`` (``symc.solvers.solved``) serves exactly the maps solved
+ahead of the build and refuses any other (a planning bug, not a user error). Without one (layers used on
+their own, e.g. ``symc.nn.EquivariantLinear``) it solves on first use and memoises, so the same pair of
+single-copy reps is never solved twice; ``solved()`` is what it has served, for ``BasisModel.summary()``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from symc.ir import GroupFactor, RepExpr
+from symc.solvers.solved import CLOSED_FORM, FROM_CACHE, SOLVED, SolvedMap, SolvedModel, solve_map
 
-import torch
+BlockBasis = SolvedMap  # the name the layers use for one solved block map
 
-from symc.errors import SymcError
-from symc.ir import GroupFactor, GroupSpec, RepExpr
-from symc.layers.blocks import is_trivial
-
-CLOSED_FORM = "closed form"
-FROM_CACHE = "cache"
-SOLVED = "solved"
-
-
-@dataclass(frozen=True)
-class BlockBasis:
-    """``basis (k, dim_out, dim_in)`` float64, orthonormal; ``source`` is "cache", "solved" or "closed form"."""
-
-    rep_in: RepExpr
-    rep_out: RepExpr
-    basis: torch.Tensor
-    source: str
-
-    @property
-    def dim(self) -> int:
-        return self.basis.shape[0]
+__all__ = ["CLOSED_FORM", "FROM_CACHE", "SOLVED", "BasisProvider", "BlockBasis"]
 
 
 class BasisProvider:
-    """Solves ``rep_in -> rep_out`` bases over the geometric factor of a group (S(n) is handled in closed form)."""
+    """``rep_in -> rep_out`` bases over the geometric factor of a group (S(n) is handled in closed form)."""
 
-    def __init__(self, geometric: GroupFactor | None) -> None:
+    def __init__(self, geometric: GroupFactor | None, solved: SolvedModel | None = None) -> None:
         self.geometric = geometric
-        self._group = None
-        self._memo: dict[tuple[RepExpr, RepExpr], BlockBasis] = {}
+        self.frozen = solved is not None
+        self._memo: dict[tuple[RepExpr, RepExpr], SolvedMap] = {}
+        self.solved = solved
 
-    def basis(self, rep_in: RepExpr, rep_out: RepExpr) -> BlockBasis:
+    def basis(self, rep_in: RepExpr, rep_out: RepExpr) -> SolvedMap:
         key = (rep_in, rep_out)
         if key not in self._memo:
-            self._memo[key] = self._solve(rep_in, rep_out)
+            found = self.solved.map(rep_in, rep_out) if self.solved is not None else None
+            if found is None and self.frozen:
+                raise RuntimeError(f"map {rep_in} -> {rep_out} was not solved ahead of the build (planning bug)")
+            self._memo[key] = found if found is not None else solve_map(self.geometric, rep_in, rep_out)
         return self._memo[key]
 
-    def _solve(self, rep_in: RepExpr, rep_out: RepExpr) -> BlockBasis:
-        if is_trivial(rep_in) and is_trivial(rep_out):
-            return BlockBasis(rep_in, rep_out, torch.ones(1, 1, 1, dtype=torch.float64), CLOSED_FORM)
-        if self.geometric is None:
-            raise SymcError(f"no geometric group factor to act on '{rep_in}' -> '{rep_out}'")
-        from symc.groups import group, rep
-        from symc.solvers import solve_equivariant_basis
-
-        if self._group is None:
-            self._group = group(GroupSpec((self.geometric,)))
-        solved = solve_equivariant_basis(self._group, rep(rep_in, self._group), rep(rep_out, self._group))
-        basis = solved.basis.to(torch.float64)
-        return BlockBasis(rep_in, rep_out, basis, FROM_CACHE if solved.from_cache else SOLVED)
-
-    def sources(self) -> list[BlockBasis]:
-        """Every basis this provider produced, in the order first asked for."""
+    def sources(self) -> list[SolvedMap]:
+        """Every basis this provider served, in the order first asked for."""
         return list(self._memo.values())

@@ -25,6 +25,7 @@ from symc.ir import (
     TensorRep,
 )
 from symc.ir.dims import rep_dim
+from symc.solvers.solved import is_trivial
 
 SCALAR = TensorRep(0)
 
@@ -86,22 +87,6 @@ class FeatureLayout:
 
     def __str__(self) -> str:
         return " + ".join(str(b) for b in self.blocks) or "(empty)"
-
-
-def is_trivial(rep: RepExpr) -> bool:
-    """True for reps on which every group element acts as the identity (``T(0)``, ``0e``, products of them)."""
-    if isinstance(rep, TensorRep):
-        return rep.k == 0 and rep.l == 0
-    if isinstance(rep, Irrep):
-        return rep.l == 0 and rep.parity == 1
-    if isinstance(rep, DualRep):
-        return is_trivial(rep.base)
-    if isinstance(rep, (ProductRep, SumRep)):
-        terms = rep.factors if isinstance(rep, ProductRep) else rep.terms
-        return all(is_trivial(t) for t in terms)
-    if isinstance(rep, MultipleRep):
-        return is_trivial(rep.base)
-    return False
 
 
 def linear_rep(rep: RepExpr) -> RepExpr:

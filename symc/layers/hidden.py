@@ -9,11 +9,12 @@ symplectic, planar) only need ``T(0), T(1), T(2)``; GL+/SL/Aff+ also get the dua
 from __future__ import annotations
 
 from symc.ir import GroupFactor, MultipleRep, RepExpr, SumRep, TensorRep
+from symc.ir.families import families_where
 from symc.layers.blocks import SCALAR, FeatureLayout, blocks_of, single_dim
 
 DEFAULT_HIDDEN_CHANNELS = 128
 DEFAULT_LAYERS = 3
-SELF_DUAL_FAMILIES = frozenset({"SO", "O", "SE", "E", "T", "C", "D", "SO+", "Sp"})
+SELF_DUAL_FAMILIES = families_where(lambda f: f.self_dual)  # derived from symc.ir.families
 
 
 def tensor_types(factor: GroupFactor | None) -> tuple[TensorRep, ...]:

@@ -42,6 +42,15 @@ class BasisUse:
     source: str
 
 
+def linear_maps(in_layout: FeatureLayout, out_layout: FeatureLayout, bias: bool = True) -> list[tuple]:
+    """The ``(rep_in, rep_out)`` maps an ``EquivariantLinear(in_layout, out_layout, bias=bias)`` reads, in its
+    order: every input block to every output block, then scalar biases."""
+    maps = [(block_in.rep, block_out.rep) for block_in in in_layout.blocks for block_out in out_layout.blocks]
+    if bias:
+        maps.extend((SCALAR, block_out.rep) for block_out in out_layout.blocks)
+    return maps
+
+
 class EquivariantLinear(nn.Module):
     """Equivariant linear map between two feature layouts, with an optional bias in the invariant subspace.
 

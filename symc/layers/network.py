@@ -7,8 +7,34 @@ from torch import Tensor, nn
 
 from symc.layers.bases import BasisProvider
 from symc.layers.blocks import FeatureLayout
-from symc.layers.linear import EquivariantLinear
-from symc.layers.nonlinear import EquivariantBilinear, GatedNonlinearity, product_pairs, with_gates
+from symc.layers.linear import EquivariantLinear, linear_maps
+from symc.layers.nonlinear import (
+    BILINEAR_COPIES,
+    BILINEAR_RANK,
+    EquivariantBilinear,
+    GatedNonlinearity,
+    product_layout,
+    product_pairs,
+    with_gates,
+)
+
+
+def has_products(hidden: FeatureLayout) -> bool:
+    """Whether a block over ``hidden`` has a bilinear layer (some pair of blocks with product rank ≤ 2)."""
+    return bool(product_pairs(hidden, max_rank=2, max_copies=1))
+
+
+def network_maps(in_layout: FeatureLayout, hidden: FeatureLayout, out_layout: FeatureLayout, layers: int) -> list:
+    """Every ``(rep_in, rep_out)`` map a ``BasisNetwork`` with these layouts reads, in build order: what
+    the solved IR must hold before the network is built."""
+    gated = with_gates(hidden)
+    products = product_layout(hidden, product_pairs(hidden, BILINEAR_RANK, BILINEAR_COPIES))
+    maps = []
+    for i in range(layers):
+        maps += linear_maps(in_layout if i == 0 else hidden, gated)
+        if has_products(hidden):
+            maps += linear_maps(products, gated, bias=False)
+    return maps + linear_maps(hidden if layers else in_layout, out_layout)
 
 
 class EquivariantBlock(nn.Module):
@@ -30,8 +56,7 @@ class EquivariantBlock(nn.Module):
         super().__init__()
         gated = with_gates(hidden)
         self.linear = EquivariantLinear(in_layout, gated, bases, generator=generator)
-        has_products = bool(product_pairs(hidden, max_rank=2, max_copies=1))
-        self.bilinear = EquivariantBilinear(hidden, gated, bases, generator=generator) if has_products else None
+        self.bilinear = EquivariantBilinear(hidden, gated, bases, generator=generator) if has_products(hidden) else None
         self.gate = GatedNonlinearity(hidden, scalar_activation)
 
     def forward(self, features: dict[int, Tensor], n: int | None) -> dict[int, Tensor]:

@@ -20,6 +20,8 @@ from symc.layers.blocks import SCALAR, Block, FeatureLayout, product_rep, tensor
 from symc.layers.linear import EquivariantLinear
 
 # Products multiply magnitudes layer after layer; a small initial gain keeps deep stacks near O(1) at init.
+BILINEAR_RANK = 2  # products of tensor rank at most 2
+BILINEAR_COPIES = 4  # copies of each block that enter products
 BILINEAR_GAIN = 0.1
 ACTIVATIONS = {
     "silu": nn.SiLU,
@@ -121,6 +123,15 @@ def product_pairs(layout: FeatureLayout, max_rank: int, max_copies: int) -> list
     return pairs
 
 
+def product_layout(layout: FeatureLayout, pairs: list[ProductPair]) -> FeatureLayout:
+    """The blocks of the Kronecker products of ``pairs`` of ``layout``'s blocks, in pair order."""
+    blocks = []
+    for pair in pairs:
+        a, b = layout.blocks[pair.left], layout.blocks[pair.right]
+        blocks.append(Block(product_rep(a.rep, b.rep), pair.copies, a.order, a.dim * b.dim))
+    return FeatureLayout(tuple(blocks))
+
+
 class EquivariantBilinear(nn.Module):
     """``layout -> out_layout``: Kronecker products of paired blocks, then an equivariant linear map.
 
@@ -134,19 +145,15 @@ class EquivariantBilinear(nn.Module):
         out_layout: FeatureLayout,
         bases: BasisProvider,
         *,
-        max_rank: int = 2,
-        max_copies: int = 4,
+        max_rank: int = BILINEAR_RANK,
+        max_copies: int = BILINEAR_COPIES,
         gain: float = BILINEAR_GAIN,
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
         self.layout = layout
         self.pairs = product_pairs(layout, max_rank, max_copies)
-        blocks = []
-        for pair in self.pairs:
-            a, b = layout.blocks[pair.left], layout.blocks[pair.right]
-            blocks.append(Block(product_rep(a.rep, b.rep), pair.copies, a.order, a.dim * b.dim))
-        self.product_layout = FeatureLayout(tuple(blocks))
+        self.product_layout = product_layout(layout, self.pairs)
         self.mix = EquivariantLinear(self.product_layout, out_layout, bases, bias=False, gain=gain, generator=generator)
 
     def products(self, features: dict[int, Tensor]) -> dict[int, Tensor]:

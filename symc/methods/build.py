@@ -7,10 +7,11 @@ from symc.ir import ModelSpec
 from symc.methods.registry import record_for, records
 
 
-def build_model(spec: ModelSpec, backbone: object = None):
+def build_model(spec: ModelSpec, backbone: object = None, solved: object = None):
     """Compile ``spec`` with its record's builder, in the spec's dtype; ``-> SymcModule``.
 
-    ``backbone`` (a user ``nn.Module``) only for methods whose record accepts one.
+    ``backbone`` (a user ``nn.Module``) only for methods whose record accepts one; ``solved`` is the spec's
+    solved IR (``record.solve(spec)``), solved here when not given.
     """
     from symc.layers.model import spec_dtype
 
@@ -22,5 +23,7 @@ def build_model(spec: ModelSpec, backbone: object = None):
             "drop backbone=...; methods that wrap a user network: "
             + ", ".join(r.method for r in records() if r.accepts.backbone),
         )
-    return record.build(spec, backbone).to(spec_dtype(spec))
+    if solved is None:
+        solved = record.solve(spec)
+    return record.build(spec, backbone, solved).to(spec_dtype(spec))
 

@@ -73,6 +73,12 @@ class Accepts:
     backbone: bool = False  # symc.build(spec, backbone=module) is accepted
 
 
+def _nothing_to_solve(spec: ModelSpec) -> Any:
+    from symc.solvers.solved import SolvedModel
+
+    return SolvedModel(spec.ir_hash())
+
+
 def _no_rules(spec: ModelSpec) -> None:
     """Methods whose ``Accepts`` say everything."""
 
@@ -101,8 +107,10 @@ def _no_warnings(spec: ModelSpec) -> list:
 class MethodRecord:
     """One method: its spec word, what it accepts and its hooks.
 
-    - ``build(spec, backbone) -> SymcModule``: the compiled model (``backbone`` is None unless
-      ``accepts.backbone``).
+    - ``solve(spec) -> SolvedModel``: everything solved ahead of the build (bases with certificates,
+      ``symc.solvers.solved``); methods that solve nothing ahead return an empty one.
+    - ``build(spec, backbone, solved) -> SymcModule``: the compiled model from the solved IR (``backbone``
+      is None unless ``accepts.backbone``).
     - ``judge(spec)``: rules beyond ``accepts`` (torch-free); raises one located ``SymcError``.
     - ``summarise(model, n)``/``describe(model)``: what ``symc info`` prints.
     - ``measure(model, spec, n) -> list[rich renderable | str]``: extra ``symc check`` reports (measured
@@ -118,7 +126,8 @@ class MethodRecord:
     doc: str
     keywords: Signature
     accepts: Accepts
-    build: Callable[[ModelSpec, Any], Any]
+    build: Callable[[ModelSpec, Any, Any], Any]
+    solve: Callable[[ModelSpec], Any] = _nothing_to_solve
     judge: Callable[[ModelSpec], None] = _no_rules
     summarise: Callable[[Any, int | None], Any] = _model_summary
     describe: Callable[[Any], str | None] = _model_description

@@ -16,7 +16,7 @@ KEYWORDS = Signature(
 SCALAR_VECTOR_POINT = frozenset({Irrep(0, 1), Irrep(1, -1), TensorRep(0), TensorRep(1), Point()})
 
 
-def _build(spec, backbone):
+def _build(spec, backbone, solved):
     from symc.methods.attributes.model import build_attributes_model
 
     return build_attributes_model(spec)

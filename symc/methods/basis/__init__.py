@@ -9,10 +9,16 @@ from symc.methods.basis import rules
 from symc.methods.record import Accepts, MethodRecord, Signature
 
 
-def _build(spec, backbone):
+def _build(spec, backbone, solved):
     from symc.methods.basis.builder import build_basis_model
 
-    return build_basis_model(spec)
+    return build_basis_model(spec, solved)
+
+
+def _solve(spec):
+    from symc.methods.basis.builder import solve_basis_model
+
+    return solve_basis_model(spec)
 
 
 def _lint(spec):
@@ -40,6 +46,7 @@ RECORD = MethodRecord(
         localities=frozenset({"complete", "global"}),
     ),
     build=_build,
+    solve=_solve,
     judge=rules.judge,
     lint=_lint,
     write_module=_write_module,

@@ -5,16 +5,20 @@ The spec was judged by the frontend against ``symc.methods.basis.rules``; nothin
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from torch import Tensor, nn
 
 from symc.ir import GroupFactor, ModelSpec
 from symc.layers.bases import BasisProvider
+from symc.layers.blocks import FeatureLayout
 from symc.layers.fields import FieldCodec
 from symc.layers.hidden import DEFAULT_LAYERS, hidden_layout
 from symc.layers.model import SymcModule
-from symc.layers.network import BasisNetwork
+from symc.layers.network import BasisNetwork, network_maps
 from symc.layers.nonlinear import activation
 from symc.layers.summary import ModelSummary, layer_summary
+from symc.solvers.solved import SolvedModel, solve_maps
 
 SUMMARY_N = 10  # set size at which summary() estimates FLOPs when n is symbolic
 
@@ -33,6 +37,11 @@ class BasisModel(SymcModule):
         self.codec = codec
         self.network = network
         self.bases = bases
+
+    @property
+    def solved(self) -> SolvedModel | None:
+        """The solved IR the model was built from: its bases with their certificates."""
+        return self.bases.solved
 
 
     def forward(self, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
@@ -65,21 +74,47 @@ class BasisModel(SymcModule):
         return ModelSummary(self.spec.name, str(self.spec.group), at, layers)
 
 
-def build_basis_model(spec: ModelSpec, backbone: nn.Module | None = None) -> BasisModel:
-    """Compile a ``method basis`` spec into a ``BasisModel`` (stacked equivariant linear layers)."""
+@dataclass(frozen=True)
+class BasisPlan:
+    """The shape of a basis network, read off the spec before anything is solved."""
+
+    geometric: GroupFactor | None
+    codec: FieldCodec
+    hidden: FeatureLayout
+    layers: int
+    readout: str
+
+
+def plan_basis_model(spec: ModelSpec) -> BasisPlan:
     geometric, permutation = _factors(spec)
     codec = FieldCodec(spec.inputs, spec.outputs, geometric, permutation)
-    orders = [f.order for f in spec.inputs + spec.outputs]
     arch = spec.architecture
-    bases = BasisProvider(geometric)
-    hidden = hidden_layout(arch.hidden, geometric, max(orders))
-    readout = arch.readout or "mean"
+    hidden = hidden_layout(arch.hidden, geometric, max(f.order for f in spec.inputs + spec.outputs))
     layers = DEFAULT_LAYERS if arch.layers is None else arch.layers
+    return BasisPlan(geometric, codec, hidden, layers, arch.readout or "mean")
+
+
+def solve_basis_model(spec: ModelSpec) -> SolvedModel:
+    """The solved IR of a ``method basis`` spec: every block map its network reads, solved once."""
+    plan = plan_basis_model(spec)
+    maps = network_maps(plan.codec.in_layout, plan.hidden, plan.codec.out_layout, plan.layers)
+    return solve_maps(plan.geometric, maps, spec.ir_hash())
+
+
+def build_basis_model(spec: ModelSpec, solved: SolvedModel | None = None) -> BasisModel:
+    """Compile a ``method basis`` spec into a ``BasisModel`` from its solved IR (solved here when not given)."""
+    plan = plan_basis_model(spec)
+    bases = BasisProvider(plan.geometric, solved if solved is not None else solve_basis_model(spec))
     network = BasisNetwork(
-        codec.in_layout, hidden, codec.out_layout, layers, bases, activation(arch.nonlinearity), readout=readout
+        plan.codec.in_layout,
+        plan.hidden,
+        plan.codec.out_layout,
+        plan.layers,
+        bases,
+        activation(spec.architecture.nonlinearity),
+        readout=plan.readout,
     )
-    model = BasisModel(spec, codec, network, bases)
-    return model
+    return BasisModel(spec, plan.codec, network, bases)
 
 
 def _factors(spec: ModelSpec) -> tuple[GroupFactor | None, GroupFactor | None]:

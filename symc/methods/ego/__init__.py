@@ -7,7 +7,7 @@ from symc.methods.ego import rules
 from symc.methods.record import Accepts, MethodRecord, Signature
 
 
-def _build(spec, backbone):
+def _build(spec, backbone, solved):
     from symc.methods.ego.model import build_ego_model, graph_model
 
     if spec.locality.kind == "graph":

@@ -19,7 +19,7 @@ KEYWORDS = Signature(
 )
 
 
-def _build(spec, backbone):
+def _build(spec, backbone, solved):
     from symc.methods.frames.builder import build_frames_model
 
     return build_frames_model(spec, backbone)

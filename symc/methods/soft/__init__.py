@@ -20,7 +20,7 @@ KEYWORDS = Signature(
 )
 
 
-def _build(spec, backbone):
+def _build(spec, backbone, solved):
     raise SymcError("method 'soft' is planned and has no builder yet", spec.method.loc, "use 'method basis' for now")
 
 

@@ -18,7 +18,7 @@ KEYWORDS = Signature(
 )
 
 
-def _build(spec, backbone):
+def _build(spec, backbone, solved):
     from symc.methods.tensor_product.model import build_tensor_product_model
 
     return build_tensor_product_model(spec)
