@@ -235,3 +235,51 @@ def test_symplectic_samples_are_far_from_orthogonal() -> None:
     gram_error = (samples @ samples.mT - eye(4, 64)).abs().amax(dim=(-2, -1))
     assert gram_error.max() > 0.1
     assert math.isfinite(float(samples.abs().max()))
+
+
+def _example_factor(name: str) -> GroupFactor:
+    """A small concrete factor of each family (the table's example, symbolic sizes set to 4)."""
+    from symc.ir.families import FAMILIES
+
+    args = {"S": (4,), "SO+": (1, 3), "Sp": (4,), "C": (5,), "D": (3,)}.get(name, (3,))
+    assert FAMILIES[name].arity == len(args)
+    return GroupFactor(name, args)
+
+
+def test_family_table_and_catalogue_have_the_same_keys() -> None:
+    from symc.groups.catalogue import _BUILDERS
+    from symc.ir import GROUP_FAMILIES
+    from symc.ir.families import FAMILIES
+
+    assert set(FAMILIES) == set(_BUILDERS) == set(GROUP_FAMILIES)
+
+
+@pytest.mark.parametrize("name", ["S", "C", "D", "SO", "O", "SE", "E", "T", "GL+", "SL", "Aff+", "SO+", "Sp"])
+def test_family_table_facts_agree_with_the_generators(name: str) -> None:
+    from symc.ir.dims import defining_dim, matrix_size
+    from symc.ir.families import FAMILIES
+
+    facts, factor = FAMILIES[name], _example_factor(name)
+    g = group(factor)
+    samples = g.sample(32, generator=seeded(3))
+    s = matrix_size(factor)
+    assert g.matrix_size == s == facts.matrix_size(factor.args) and samples.shape == (32, s, s)
+    assert g.linear_size == defining_dim(factor)
+    assert g.compact == facts.compact and g.affine == facts.affine and g.is_permutation == facts.permutation
+    orthogonal = bool(torch.allclose(samples @ samples.mT, eye(s, 32), atol=1e-9))
+    assert orthogonal == facts.compact, "compact ⇔ sampled elements are orthogonal"
+    last_row = torch.zeros(s, dtype=torch.float64)
+    last_row[-1] = 1.0
+    assert bool(torch.allclose(samples[:, -1, :], last_row.expand(32, s))) == facts.affine
+    if facts.affine and facts.linear_family is not None:
+        linear = group(GroupFactor(facts.linear_family, factor.args))
+        assert linear.lie_generators.shape[0] + s - 1 == g.lie_generators.shape[0]
+    if facts.finite:
+        assert g.order() is not None and g.order() < math.inf
+    if facts.self_dual:  # V ≅ V*: some invariant form B with gᵀ B g = B
+        d = g.linear_size
+        form = {"SO+": minkowski(d), "Sp": symplectic_form(d // 2)}.get(name, eye(d, 1)[0])
+        linear_part = g.linear_part(samples)
+        assert torch.allclose(linear_part.mT @ form @ linear_part, form.expand_as(linear_part), atol=1e-8)
+    if facts.has_irreps(factor.args):
+        assert facts.rotations and g.linear_size == 3

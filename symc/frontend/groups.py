@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from lark import Token, Tree
 
@@ -13,33 +12,15 @@ from symc.frontend.source import SourceText
 from symc.frontend.suggest import closest
 from symc.frontend.tables import MAX_MATRIX_SIZE, MAX_SET_SIZE
 from symc.ir import GROUP_FAMILIES, GroupFactor, GroupSpec
+from symc.ir.families import ALIASES as FAMILY_ALIASES
+from symc.ir.families import FAMILIES, GroupFamily, families_where
 
-
-@dataclass(frozen=True)
-class FamilyInfo:
-    arguments: str  # what the arguments mean, for arity errors
-    example: str
-
-
-FAMILY_INFO: dict[str, FamilyInfo] = {
-    "S": FamilyInfo("the set size, an integer or a name such as n", "S(n)"),
-    "C": FamilyInfo("the order k of the rotations of the plane", "C(4)"),
-    "D": FamilyInfo("the order k of the k-gon's symmetries", "D(6)"),
-    "SO": FamilyInfo("the dimension d", "SO(3)"),
-    "O": FamilyInfo("the dimension d", "O(3)"),
-    "SE": FamilyInfo("the dimension d", "SE(3)"),
-    "E": FamilyInfo("the dimension d", "E(3)"),
-    "T": FamilyInfo("the dimension d", "T(3)"),
-    "GL+": FamilyInfo("the dimension d", "GL+(3)"),
-    "SL": FamilyInfo("the dimension d", "SL(3)"),
-    "Aff+": FamilyInfo("the dimension d", "Aff+(3)"),
-    "SO+": FamilyInfo("the signature (1, q)", "SO+(1,3)"),
-    "Sp": FamilyInfo("the (even) matrix size 2d", "Sp(4)"),
-}
-ALIASES: dict[str, GroupFactor] = {"Lorentz": GroupFactor("SO+", (1, 3))}
-PIECEWISE_FAMILIES = ("E", "SE")
+# Derived from the family table (``symc.ir.families``): arity, argument meaning, examples, aliases.
+FAMILY_INFO: dict[str, GroupFamily] = FAMILIES
+ALIASES: dict[str, GroupFactor] = {name: GroupFactor(fam, args) for name, (fam, args) in FAMILY_ALIASES.items()}
+PIECEWISE_FAMILIES = tuple(sorted(families_where(lambda f: f.piecewise)))
 # Families whose size counts points or group order rather than a matrix dimension.
-_COUNT_FAMILIES = frozenset({"S", "C", "D"})
+_COUNT_FAMILIES = families_where(lambda f: f.counts)
 _GLUED = re.compile(r"^([A-Za-z]+\+?)(\d+)$")
 
 
@@ -97,7 +78,7 @@ def _unknown_group_hint(name: str) -> str:
     match = closest(name, known)
     if match is not None:
         return f"did you mean {match if match in ALIASES else FAMILY_INFO[match].example}?"
-    return "known groups: " + ", ".join(FAMILY_INFO[f].example for f in GROUP_FAMILIES) + ", Lorentz"
+    return "known groups: " + ", ".join([*(FAMILY_INFO[f].example for f in GROUP_FAMILIES), *ALIASES])
 
 
 def _check_sizes(factor: GroupFactor, loc: SourceLocation) -> None:
@@ -110,7 +91,7 @@ def _check_sizes(factor: GroupFactor, loc: SourceLocation) -> None:
             f"{family} takes {count} ({info.arguments}), got {len(args)}", loc, f"write e.g. {info.example}"
         )
     for arg in args:
-        if isinstance(arg, str) and family != "S":
+        if isinstance(arg, str) and not info.symbolic_ok:
             raise SymcError(
                 f"{family} needs a concrete size, not the symbol '{arg}'",
                 loc,

@@ -32,6 +32,7 @@ from symc.ir import (
     TensorRep,
 )
 from symc.ir.dims import AFFINE_FAMILIES, carries_o3_irreps, defining_dim, rep_dim
+from symc.ir.families import families_where
 
 NAMED_REPS: dict[str, Callable[[], RepExpr]] = {
     "point": Point,
@@ -42,7 +43,7 @@ NAMED_REPS: dict[str, Callable[[], RepExpr]] = {
 }
 REP_CALLS = ("T", "dual")
 # Families with rotations, hence unit vectors (orientations) and rotation frames.
-ROTATION_LIKE_FAMILIES = frozenset({"SO", "O", "SE", "E", "C", "D"})
+ROTATION_LIKE_FAMILIES = families_where(lambda f: f.rotations)
 # Past this tensor order, d^(k+l) exceeds any sane size for every d >= 2; computing it is skipped.
 _MAX_TENSOR_ORDER = 64
 

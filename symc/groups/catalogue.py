@@ -14,6 +14,7 @@ from symc.groups import sampling
 from symc.groups.matrix_group import MatrixGroup, ProductGroup, Sampler, enumerate_permutations
 from symc.groups.names import parse_group, validate_factor
 from symc.ir import GroupFactor, GroupSpec
+from symc.ir.families import FAMILIES
 
 AnyGroup = MatrixGroup | ProductGroup
 
@@ -60,14 +61,15 @@ def _make(
     size: int,
     discrete: torch.Tensor,
     lie: torch.Tensor,
-    compact: bool,
     sampler: Sampler,
     *,
     linear_size: int | None = None,
-    affine: bool = False,
+    compact: bool | None = None,
+    affine: bool | None = None,
     order_fn: Callable[[], int] | None = None,
     elements_fn: Callable[[], torch.Tensor] | None = None,
 ) -> MatrixGroup:
+    facts = FAMILIES[factor.family]
     return MatrixGroup(
         name=factor.name,
         factor=factor,
@@ -75,8 +77,8 @@ def _make(
         linear_size=size if linear_size is None else linear_size,
         discrete_generators=discrete,
         lie_generators=lie,
-        compact=compact,
-        affine=affine,
+        compact=facts.compact if compact is None else compact,
+        affine=facts.affine if affine is None else affine,
         sampler=sampler,
         order_fn=order_fn,
         elements_fn=elements_fn,
@@ -107,7 +109,6 @@ def _symmetric(factor: GroupFactor, n: int) -> MatrixGroup:
         n,
         alg.symmetric_generators(n),
         _no_algebra(n),
-        True,
         _sampler(sampling.uniform_permutations, n),
         order_fn=partial(math.factorial, n),
         elements_fn=partial(enumerate_permutations, n),
@@ -133,7 +134,6 @@ def _finite_planar(factor: GroupFactor, discrete: torch.Tensor, elements: Callab
         2,
         discrete,
         _no_algebra(2),
-        True,
         partial(_pick_from, elements),
         order_fn=partial(_count, elements),
         elements_fn=elements,
@@ -154,37 +154,35 @@ def _dihedral(factor: GroupFactor, k: int) -> MatrixGroup:
 
 
 def _special_orthogonal(factor: GroupFactor, d: int) -> MatrixGroup:
-    return _make(factor, d, _no_algebra(d), alg.rotation_algebra(d), True, _sampler(sampling.haar_rotation, d))
+    return _make(factor, d, _no_algebra(d), alg.rotation_algebra(d), _sampler(sampling.haar_rotation, d))
 
 
 def _orthogonal(factor: GroupFactor, d: int) -> MatrixGroup:
-    return _make(
-        factor, d, alg.reflection(d)[None], alg.rotation_algebra(d), True, _sampler(sampling.haar_orthogonal, d)
-    )
+    return _make(factor, d, alg.reflection(d)[None], alg.rotation_algebra(d), _sampler(sampling.haar_orthogonal, d))
 
 
 def _general_linear(factor: GroupFactor, d: int) -> MatrixGroup:
     return _make(
-        factor, d, _no_algebra(d), alg.general_linear_algebra(d), False, _sampler(sampling.general_linear_positive, d)
+        factor, d, _no_algebra(d), alg.general_linear_algebra(d), _sampler(sampling.general_linear_positive, d)
     )
 
 
 def _special_linear(factor: GroupFactor, d: int) -> MatrixGroup:
-    return _make(factor, d, _no_algebra(d), alg.special_linear_algebra(d), False, _sampler(sampling.special_linear, d))
+    return _make(factor, d, _no_algebra(d), alg.special_linear_algebra(d), _sampler(sampling.special_linear, d))
 
 
 def _lorentz(factor: GroupFactor, p: int, q: int) -> MatrixGroup:
-    return _make(factor, p + q, _no_algebra(p + q), alg.lorentz_algebra(q), False, _sampler(sampling.lorentz, q))
+    return _make(factor, p + q, _no_algebra(p + q), alg.lorentz_algebra(q), _sampler(sampling.lorentz, q))
 
 
 def _symplectic(factor: GroupFactor, size: int) -> MatrixGroup:
     d = size // 2
-    return _make(factor, size, _no_algebra(size), alg.symplectic_algebra(d), False, _sampler(sampling.symplectic, d))
+    return _make(factor, size, _no_algebra(size), alg.symplectic_algebra(d), _sampler(sampling.symplectic, d))
 
 
 def _translations_only(d: int) -> MatrixGroup:
     factor = GroupFactor("T", (d,))
-    return _make(factor, d, _no_algebra(d), _no_algebra(d), True, _sampler(_identities, d))
+    return _make(factor, d, _no_algebra(d), _no_algebra(d), _sampler(_identities, d), compact=True, affine=False)
 
 
 def _identities(batch: int, d: int, generator: torch.Generator | None) -> torch.Tensor:
@@ -200,25 +198,23 @@ def _affine_sample(linear: MatrixGroup, batch: int, generator: torch.Generator |
 
 def _affine_family(factor: GroupFactor, d: int) -> MatrixGroup:
     """``R^d ⋊ G``: the linear group's generators embedded as ``[[A, 0], [0, 1]]``, plus translations."""
-    if factor.family == "T":
+    linear_family = FAMILIES[factor.family].linear_family
+    if linear_family is None:
         linear = _translations_only(d)
     else:
-        linear_factor = GroupFactor(_AFFINE_LINEAR[factor.family], (d,))
+        linear_factor = GroupFactor(linear_family, (d,))
         linear = _BUILDERS[linear_factor.family](linear_factor, d)
     return _make(
         factor,
         d + 1,
         alg.affine_embed_group(linear.discrete_generators),
         torch.cat([alg.affine_embed(linear.lie_generators), alg.translation_algebra(d)]),
-        False,
         partial(_affine_sample, linear),
         linear_size=d,
-        affine=True,
     )
 
 
-_AFFINE_LINEAR = {"SE": "SO", "E": "O", "Aff+": "GL+"}
-
+# Generators and samplers keyed by family; every other fact lives in symc.ir.families.FAMILIES (same keys).
 _BUILDERS: dict[str, Callable[..., MatrixGroup]] = {
     "S": _symmetric,
     "C": _cyclic,

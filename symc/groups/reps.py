@@ -36,9 +36,9 @@ from symc.ir import (
     SumRep,
     TensorRep,
 )
+from symc.ir.families import FAMILIES
 
 MAX_DIM = 10**7
-_IRREP_FAMILIES = frozenset({"SO", "O", "SE", "E"})
 _GEOMETRIC_ONLY = (Point, Orientation, RotationFrame)
 
 
@@ -175,7 +175,7 @@ def _tensor_power(expr: TensorRep, g: MatrixGroup) -> Rep:
 
 
 def _irrep(expr: Irrep, g: MatrixGroup) -> Rep:
-    if g.factor.family not in _IRREP_FAMILIES or g.linear_size != 3:
+    if not FAMILIES[g.factor.family].has_irreps((g.linear_size,)):
         raise SymcError(
             f"irrep {expr} does not exist for {g.name}",
             text=str(expr),

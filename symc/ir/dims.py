@@ -1,7 +1,14 @@
-"""Dimension arithmetic on the IR, in plain integers, so sizes are checked before anything is allocated."""
+"""Dimension arithmetic on the IR, in plain integers, so sizes are checked before anything is allocated.
+
+``rep_dim`` is the one dimension function of the project. By default it counts the entries of a field's
+feature vector (a ``point`` of an affine group has d entries, ``x ↦ A x + t``); ``homogeneous=True`` counts
+the size of the representation matrices instead (a ``point`` is then the homogeneous ``[x; 1]``, of size
+``matrix_size``: d+1 for affine families, d otherwise). ``symc.groups.Rep.dim`` is the homogeneous count.
+"""
 
 from __future__ import annotations
 
+from symc.ir.families import FAMILIES, families_where
 from symc.ir.group import GroupFactor
 from symc.ir.rep import (
     DualRep,
@@ -16,48 +23,68 @@ from symc.ir.rep import (
     TensorRep,
 )
 
-# Families acting on R^d through an affine (d+1)x(d+1) matrix; V is their linear part.
-AFFINE_FAMILIES = frozenset({"SE", "E", "T", "Aff+"})
-# Families whose rotation part carries O(3) irreps when d = 3.
-ROTATION_FAMILIES = frozenset({"SO", "O", "SE", "E"})
+# Derived from the family table, kept for callers outside the table's owners.
+AFFINE_FAMILIES = families_where(lambda f: f.affine)
+ROTATION_FAMILIES = families_where(lambda f: f.irreps == "o3")
 
 
 def defining_dim(factor: GroupFactor) -> int:
     """Size of the vectors V the factor acts on (``SO+(1,3)``: 4, ``Sp(4)``: 4, ``E(3)``: 3)."""
-    if factor.family == "SO+":
-        p, q = factor.args
-        return int(p) + int(q)
-    if factor.family in ("C", "D"):
-        return 2
-    (size,) = factor.args
-    if isinstance(size, str):
-        raise ValueError(f"{factor} has a symbolic size; its dimension is known only at run time")
-    return int(size)
+    return FAMILIES[factor.family].defining_dim(factor.args)
+
+
+def matrix_size(factor: GroupFactor) -> int:
+    """Size of the factor's group matrices: ``defining_dim`` + 1 for affine families."""
+    return FAMILIES[factor.family].matrix_size(factor.args)
 
 
 def carries_o3_irreps(factor: GroupFactor) -> bool:
-    return factor.family in ROTATION_FAMILIES and factor.args == (3,)
+    return FAMILIES[factor.family].has_irreps(factor.args)
 
 
-def rep_dim(rep: RepExpr, factor: GroupFactor) -> int:
-    """Dimension of ``rep`` over one geometric factor (Python ints: exact, never overflows)."""
-    if isinstance(rep, TensorRep):
-        return defining_dim(factor) ** (rep.k + rep.l)
-    if isinstance(rep, Irrep):
-        return 2 * rep.l + 1
-    if isinstance(rep, (Point, Orientation)):
-        return defining_dim(factor)
-    if isinstance(rep, RotationFrame):
-        return defining_dim(factor) ** 2
-    if isinstance(rep, SumRep):
-        return sum(rep_dim(t, factor) for t in rep.terms)
-    if isinstance(rep, ProductRep):
-        out = 1
-        for f in rep.factors:
-            out *= rep_dim(f, factor)
-        return out
-    if isinstance(rep, DualRep):
-        return rep_dim(rep.base, factor)
-    if isinstance(rep, MultipleRep):
-        return rep.mult * rep_dim(rep.base, factor)
-    raise TypeError(f"not a representation expression: {rep!r}")
+def rep_dim(rep: RepExpr, factor: GroupFactor, *, homogeneous: bool = False, limit: int | None = None) -> int:
+    """Dimension of ``rep`` over one geometric factor (Python ints: exact, never overflows).
+
+    ``homogeneous``: count a ``point`` as its matrix size (module docstring). ``limit``: stop multiplying as
+    soon as a partial size exceeds it (the result is then some number above ``limit``), so absurd
+    exponents cost nothing.
+    """
+
+    def dim(node: RepExpr) -> int:
+        if isinstance(node, TensorRep):
+            return _power(defining_dim(factor), node.k + node.l, limit)
+        if isinstance(node, Irrep):
+            return 2 * node.l + 1
+        if isinstance(node, Point):
+            return matrix_size(factor) if homogeneous else defining_dim(factor)
+        if isinstance(node, Orientation):
+            return defining_dim(factor)
+        if isinstance(node, RotationFrame):
+            return defining_dim(factor) ** 2
+        if isinstance(node, SumRep):
+            return sum(dim(t) for t in node.terms)
+        if isinstance(node, ProductRep):
+            out = 1
+            for f in node.factors:
+                out *= dim(f)
+                if limit is not None and out > limit:
+                    return out
+            return out
+        if isinstance(node, DualRep):
+            return dim(node.base)
+        if isinstance(node, MultipleRep):
+            return node.mult * dim(node.base)
+        raise TypeError(f"not a representation expression: {node!r}")
+
+    return dim(rep)
+
+
+def _power(base: int, exponent: int, limit: int | None) -> int:
+    if limit is None or base <= 1:
+        return base**exponent
+    out = 1
+    for _ in range(exponent):
+        out *= base
+        if out > limit:
+            return out
+    return out

@@ -5,23 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from symc.errors import SourceLocation
+from symc.ir.families import FAMILIES
 
-# family -> (number of arguments, canonical display). Arguments are ints or one symbolic size name.
-GROUP_FAMILIES: dict[str, int] = {
-    "S": 1,  # symmetric group on n points (n may be symbolic)
-    "C": 1,  # cyclic rotations of R^2
-    "D": 1,  # dihedral group of the k-gon in R^2
-    "SO": 1,
-    "O": 1,
-    "SE": 1,
-    "E": 1,
-    "T": 1,  # translations of R^d
-    "GL+": 1,
-    "SL": 1,
-    "Aff+": 1,  # R^d semidirect GL+(d)
-    "SO+": 2,  # Lorentz group SO+(1,3), written with its signature
-    "Sp": 1,  # Sp(2d), named by matrix size
-}
+# family -> number of arguments (ints or one symbolic size name); derived from ``symc.ir.families``.
+GROUP_FAMILIES: dict[str, int] = {name: f.arity for name, f in FAMILIES.items()}
 
 
 @dataclass(frozen=True)
@@ -40,7 +27,7 @@ class GroupFactor:
 
     @property
     def is_permutation(self) -> bool:
-        return self.family == "S"
+        return FAMILIES[self.family].permutation if self.family in FAMILIES else False
 
     @property
     def is_symbolic(self) -> bool:

@@ -27,10 +27,12 @@ from dataclasses import dataclass
 import torch
 
 from symc.ir import GroupFactor
+from symc.ir.families import FAMILIES, families_where
 
 DTYPE = torch.float64
 MAX_SYMMETRIC_DEGREE = 12
-COMPACT_FAMILIES = frozenset({"S", "C", "D", "SO", "O"})
+# Derived from symc.ir.families: the families with a class-function quadrature here.
+COMPACT_FAMILIES = families_where(lambda f: f.quadrature is not None)
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class Quadrature:
 
 def is_exact(factor: GroupFactor) -> bool:
     """True when the quadrature is finite and exact whatever the integrand (finite groups)."""
-    return factor.family in ("S", "C", "D")
+    return FAMILIES[factor.family].quadrature == "finite"
 
 
 def supports_quadrature(factor: GroupFactor) -> bool:
