@@ -249,7 +249,7 @@ def model_info(spec: ir.ModelSpec) -> dict[str, Any]:
             }
             for layer in summary.layers
         ],
-        "bases": solved.certificates(),
+        "bases": solved.certificates() if solved is not None else [],
         "method_report": record.describe(model),
     }
 
@@ -333,7 +333,7 @@ def warm(spec: Annotated[list[Path], typer.Argument(help=".sym files or director
             start = time.perf_counter()
             solved = record_for(model_spec).solve(model_spec)
             seconds = time.perf_counter() - start
-            sources = [m.source for m in solved.maps]
+            sources = [m.source for m in solved.maps] if solved is not None else []
             counts = {kind: sources.count(kind) for kind in sorted(set(sources))}
             detail = ", ".join(f"{count} {kind}" for kind, count in counts.items()) or "none needed"
             console.print(f"model {model_spec.name}: {len(sources)} bases ({detail}) in {seconds:.2f} s", markup=False)

@@ -24,6 +24,6 @@ def build_model(spec: ModelSpec, backbone: object = None, solved: object = None)
             + ", ".join(r.method for r in records() if r.accepts.backbone),
         )
     if solved is None:
-        solved = record.solve(spec)
+        solved = record.solve(spec)  # None for methods that solve nothing ahead
     return record.build(spec, backbone, solved).to(spec_dtype(spec))
 

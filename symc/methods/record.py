@@ -73,10 +73,8 @@ class Accepts:
     backbone: bool = False  # symc.build(spec, backbone=module) is accepted
 
 
-def _nothing_to_solve(spec: ModelSpec) -> Any:
-    from symc.solvers.solved import SolvedModel
-
-    return SolvedModel(spec.ir_hash())
+def _nothing_to_solve(spec: ModelSpec) -> None:
+    """Methods that solve nothing ahead of the build (frames come from the inputs, tables from caches)."""
 
 
 def _no_rules(spec: ModelSpec) -> None:
@@ -108,7 +106,7 @@ class MethodRecord:
     """One method: its spec word, what it accepts and its hooks.
 
     - ``solve(spec) -> SolvedModel``: everything solved ahead of the build (bases with certificates,
-      ``symc.solvers.solved``); methods that solve nothing ahead return an empty one.
+      ``symc.solvers.solved``), or None for methods that solve nothing ahead.
     - ``build(spec, backbone, solved) -> SymcModule``: the compiled model from the solved IR (``backbone``
       is None unless ``accepts.backbone``).
     - ``judge(spec)``: rules beyond ``accepts`` (torch-free); raises one located ``SymcError``.

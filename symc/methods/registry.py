@@ -36,7 +36,8 @@ def check_record(record: object) -> MethodRecord:
         raise RegistryError(f"method record {name}: it accepts no locality")
     for hook in fields(MethodRecord):
         value = getattr(record, hook.name)
-        if hook.name in ("build", "solve", "judge", "summarise", "describe", "measure", "exact", "lint") and not callable(value):
+        hooks = ("build", "solve", "judge", "summarise", "describe", "measure", "exact", "lint")
+        if hook.name in hooks and not callable(value):
             raise RegistryError(f"method record {name}: '{hook.name}' must be callable, got {value!r}")
     if record.write_module is not None and not callable(record.write_module):
         raise RegistryError(f"method record {name}: 'write_module' must be callable or None")
