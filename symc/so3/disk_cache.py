@@ -1,4 +1,4 @@
-"""Solved bases on disk (safetensors), with an in-memory LRU in front.
+"""Solved bases and Clebsch–Gordan tensors on disk (safetensors), with an in-memory LRU in front.
 
 Location: ``$SYMC_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/symc``, else ``~/.cache/symc`` — never inside
 the installed package. One file per key, ``<sha256>.safetensors``; the key is the sha256 of a canonical
