@@ -136,3 +136,65 @@ def cg_cost(
         compared = f"{blocked:.3g} vs dense 1.5 × {dense.operations:.3g} ops"
         return cost, "blocks", f"{blocks} (l1, l2) blocks: {why} ({compared})"
     return dense, "dense", f"one dense GEMM (1.5 × {dense.operations:.3g} ops vs {blocked:.3g} in {blocks} blocks)"
+
+
+# ---------------------------------------------------------------- planning a descriptor
+# Execution routes (``symc.methods.tensor_product.routes``): the two CG layouts and the three Gaunt routes.
+CG_ROUTES = ("cg-dense", "cg-blocks")
+GAUNT_ROUTES = ("dense", "grid", "fft")
+ROUTE_NAMES = CG_ROUTES + GAUNT_ROUTES
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A planned route (a key of ``routes.ROUTES``), why, its modelled cost and every candidate's."""
+
+    route: str
+    reason: str
+    cost: RouteCost
+    costs: tuple[RouteCost, ...]
+
+
+def route_costs(descriptor) -> list[RouteCost]:
+    """Modelled costs per (sample, channel) of the descriptor's candidate routes (before the CG layout)."""
+    u = descriptor.units
+    d1, d2, dout = (sum(ir.dim for ir in unit) for unit in (u.unit1, u.unit2, u.unit_out))
+    l1, l2, lo = descriptor.lmax()
+    if descriptor.impl == "cg":
+        return [dense_cost("cg", d1, d2, dout, max(l1, l2, lo))]
+    return [
+        gaunt_dense_cost(d1, d2, dout, max(l1, l2, lo)),
+        grid_cost(l1, l2, lo, d1, d2, dout, u.shared_second, u.channels),
+        fft_cost(l1, l2, lo, u.shared_second, u.channels),
+    ]
+
+
+def plan_route(descriptor, device: object = "cpu", batch: int = 1024, route: str | None = None) -> Plan:
+    """Pick the route of ``descriptor`` for ``batch`` samples on ``device`` (a string or ``torch.device``).
+
+    ``route`` forces a Gaunt route. The cost model was measured on CPU; on other devices it is applied as
+    is (the reason says so). Needs no device to exist: only its type is read.
+    """
+    from symc.methods.tensor_product.routes.cg import block_operations
+
+    kind = str(device).split(":")[0]
+    costs = route_costs(descriptor)
+    where = "" if kind == "cpu" else f"; cost model measured on CPU, applied as is on {kind}"
+    if descriptor.impl == "cg":
+        blocks = block_operations(descriptor.units, list(descriptor.paths))
+        cost, layout, why = cg_cost(costs[0], blocks, batch, descriptor.channels, descriptor.external_weights)
+        reason = f"Clebsch–Gordan (the only route with per-path weights and odd paths), {why}"
+        return Plan(f"cg-{layout}", reason + where, cost, (cost,))
+    if route is not None:
+        if route not in GAUNT_ROUTES:
+            raise ValueError(f"unknown Gaunt route {route!r}")
+        cost = next(c for c in costs if c.route == route)
+        return Plan(route, "route forced by the caller", cost, tuple(costs))
+    cost, reason = choose(costs, batch, descriptor.channels)
+    return Plan(cost.route, reason + where, cost, tuple(costs))
+
+
+def plan(descriptor, device: object = "cpu", batch: int = 1024) -> tuple[str, str]:
+    """``(route name, reason)`` for ``descriptor`` at ``batch`` samples on ``device``; see ``plan_route``."""
+    chosen = plan_route(descriptor, device, batch)
+    return chosen.route, chosen.reason

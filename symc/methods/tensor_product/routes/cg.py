@@ -1,10 +1,10 @@
-"""The Clebsch–Gordan route of ``TensorProduct(impl='cg')``: coupling tables and forward.
+"""The Clebsch–Gordan routes ``cg-dense`` and ``cg-blocks`` of a ``cg`` descriptor: coupling tables and forward.
 
 Per (sample, channel), ``out[k] = Σ_paths w_path Σ_ij x[i] y[j] C_path[i, j, k]``. Two layouts of the same
 coefficients (``symc.methods.tensor_product.planner.cg_cost`` picks one):
 
 - **dense**: one ``(d1·d2, dout)`` matrix, the path weights folded in per call (one gather-multiply over
-  its entries), then one GEMM of the outer product ``x ⊗ y`` (in ``TensorProduct._cg``). O(d1·d2·dout)
+  its entries), then one GEMM of the outer product ``x ⊗ y`` (``CGDenseRoute``). O(d1·d2·dout)
   per product, ≈ 4× the work of the paths at L = 8 (most (l1, l2) pairs reach few l3), but few
   kernels: fastest at small L.
 - **blocks**: one block per (irrep i1, irrep i2) pair with at least one path: the outer product
@@ -28,7 +28,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from symc.methods.tensor_product.descriptor import TensorProductDescriptor
 from symc.methods.tensor_product.paths import Path, Units, offsets, unit_dim
+from symc.methods.tensor_product.routes.base import Route, outer_gemm
 from symc.so3.coupling import clebsch_gordan
 
 
@@ -143,3 +145,32 @@ def cg_blocks_forward(x: Tensor, y: Tensor, weight: Tensor, layout: CGLayout, va
             sums[i3] = piece * wt[p] if i3 not in sums else torch.addcmul(sums[i3], piece, wt[p])
     # Every output irrep has a path (``tp_paths.check_every_output_reached``).
     return torch.cat([sums[i3] for i3 in range(len(layout.out_dims))]).permute(1, 2, 0)
+
+
+class CGDenseRoute(Route):
+    """``cg-dense``: the path weights folded into one ``(d1·d2, dout)`` coupling per call, one GEMM."""
+
+    name = "cg-dense"
+    blocked = False
+
+    def __init__(self, descriptor: TensorProductDescriptor) -> None:
+        super().__init__(descriptor)
+        tables = cg_tables(self.units, list(descriptor.paths), blocked=self.blocked)
+        self.plan = tables.layout
+        self._register_table("cg_values", tables.values)
+        self.register_buffer("cg_value_path", tables.value_path, persistent=False)
+
+    def unit_forward(self, x: Tensor, y: Tensor, w: Tensor) -> Tensor:
+        values = self._table("cg_values", x)
+        # Fold the path weights into the one coupling matrix (O(#entries) per call), one GEMM.
+        return outer_gemm(x, y, (values * w.reshape(-1)[self.cg_value_path]).view(-1, self.plan.dout))
+
+
+class CGBlocksRoute(CGDenseRoute):
+    """``cg-blocks``: one GEMM per (l1, l2) pair over the l3 it reaches (per-sample weights allowed)."""
+
+    name = "cg-blocks"
+    blocked = True
+
+    def unit_forward(self, x: Tensor, y: Tensor, w: Tensor) -> Tensor:
+        return cg_blocks_forward(x, y, w, self.plan, self._table("cg_values", x))
