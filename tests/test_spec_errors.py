@@ -133,9 +133,13 @@ def test_matrix_rep_of_a_symbolic_permutation_group():
     assert_error(err, "T(2) does not exist for S(n)", 3, 12, "per pair")
 
 
-def test_global_tensor_of_a_concrete_permutation_group_is_fine():
-    spec = parse(model("group S(5)", "input a: T(1) global", "output y: T(0) global", "method basis"))
-    assert spec.inputs[0].order == 0
+def test_global_tensor_of_a_concrete_permutation_group_exists_but_no_method_builds_it():
+    # T(1) of S(5) is the rep of its 5 x 5 permutation matrices (the frontend accepts the rep); the layers of
+    # basis and frames act only through a geometric factor, so the model is refused at the field.
+    err = error(model("group S(5)", "input a: T(1) global", "output y: T(0) global", "method basis"))
+    assert_error(err, "method basis has no geometric group factor to act on T(1) in 'a'", 3, 9, "scalar channels")
+    err = error(model("group S(5)", "input a: T(0) per point, b: T(1) global", "output y: T(0)", "method frames(gnn)"))
+    assert_error(err, "method frames has no geometric group factor to act on T(1) in 'b'", 3, 28)
 
 
 def test_point_needs_an_affine_group():

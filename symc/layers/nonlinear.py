@@ -35,8 +35,9 @@ ACTIVATIONS = {
 
 
 def activation(name: str | None) -> nn.Module:
-    """The scalar activation named by the spec's ``nonlinearity`` knob (default SiLU)."""
-    key = (name or "silu").lower()
+    """The scalar activation named by the spec's ``nonlinearity`` knob (default SiLU; ``gated`` names the
+    default, since non-scalar channels are always gated)."""
+    key = "silu" if name in (None, "gated") else name.lower()
     if key not in ACTIVATIONS:
         raise SymcError(f"unknown nonlinearity '{name}'", hint=f"choose one of {', '.join(sorted(ACTIVATIONS))}")
     return ACTIVATIONS[key]()

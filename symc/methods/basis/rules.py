@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from symc.errors import SymcError
-from symc.ir import ModelSpec
+from symc.ir import DualRep, Irrep, ModelSpec, MultipleRep, Point, ProductRep, RepExpr, SumRep, TensorRep
 
 READOUTS = ("mean", "sum")  # max does not commute with the equivariant (linear) readout of non-scalar fields
+# The scalar activation inside the gates; `gated` names the default. A norm nonlinearity is not built.
+NONLINEARITIES = ("gated", "relu", "silu", "tanh")
 
 
 def judge(spec: ModelSpec) -> None:
@@ -33,6 +37,15 @@ def judge(spec: ModelSpec) -> None:
             field.loc,
             "add a per-point input",
         )
+    judge_field_layout(spec, "method basis")
+    nonlinearity = spec.architecture.nonlinearity
+    if nonlinearity is not None and nonlinearity not in NONLINEARITIES:
+        raise SymcError(
+            f"nonlinearity '{nonlinearity}' is not available for method basis",
+            spec.architecture.loc_of("nonlinearity") or spec.loc,
+            f"use one of {', '.join(NONLINEARITIES)}: non-scalar channels are always gated by invariant scalars, "
+            "the choice picks the scalar activation",
+        )
     readout = spec.architecture.readout
     if readout is not None and readout not in READOUTS:
         raise SymcError(
@@ -40,3 +53,54 @@ def judge(spec: ModelSpec) -> None:
             spec.architecture.loc_of("readout") or spec.loc,
             f"use one of {', '.join(READOUTS)}",
         )
+
+
+def judge_field_layout(spec: ModelSpec, what: str) -> None:
+    """The field contract of ``symc.layers.fields.FieldCodec`` (used by methods basis and frames).
+
+    Without a geometric factor the fields are scalar channels; a `point` anywhere is centred by the centroid
+    of the first per-point input holding a `point`, so one must exist.
+    """
+    fields = spec.inputs + spec.outputs
+    if not spec.group.geometric_factors:
+        for field in fields:
+            bad = next((a for a in _atoms(field.rep) if not _trivial(a)), None)
+            if bad is not None:
+                raise SymcError(
+                    f"{what} has no geometric group factor to act on {bad} in '{field.name}': "
+                    f"{spec.group} only permutes points",
+                    field.loc,
+                    "use scalar channels such as T(0), or add a factor such as `x SO(3)`",
+                )
+    with_points = [f for f in fields if any(a == Point() for a in _atoms(f.rep))]
+    if with_points and not any(f.order == 1 and any(a == Point() for a in _atoms(f.rep)) for f in spec.inputs):
+        field = with_points[0]
+        raise SymcError(
+            f"field '{field.name}' is a point, but translations can only be removed relative to a per-point "
+            "`point` input, and this model has none",
+            field.loc,
+            "add a per-point position input (e.g. `input pos: point per point`), or give the field as a vector",
+        )
+
+
+def _trivial(rep: RepExpr) -> bool:
+    if isinstance(rep, TensorRep):
+        return rep.k == rep.l == 0
+    if isinstance(rep, Irrep):
+        return rep.l == 0 and rep.parity == 1
+    if isinstance(rep, DualRep):
+        return _trivial(rep.base)
+    if isinstance(rep, ProductRep):
+        return all(_trivial(t) for t in rep.factors)
+    return False
+
+
+def _atoms(rep: RepExpr) -> Iterator[RepExpr]:
+    """The terms of a sum of multiples; anything else (a product, a dual) is one atom."""
+    if isinstance(rep, SumRep):
+        for term in rep.terms:
+            yield from _atoms(term)
+    elif isinstance(rep, MultipleRep):
+        yield from _atoms(rep.base)
+    else:
+        yield rep
