@@ -34,7 +34,6 @@ from symc.solvers.frames import ROUTES, Frames, affine_frames, check_points, euc
 from symc.solvers.sort_frames import sorting_frames
 
 SUMMARY_N = 10  # set size at which summary() estimates FLOPs
-LOCALITIES = ("complete", "global", "knn", "radius")
 SCALAR_REPS = (Irrep(0, 1), TensorRep(0))  # invariant scalars; the gnn sees their pair products on its edges
 LINEAR_REPS = (TensorRep(1), Irrep(1, -1))  # vectors moved by the linear part L itself (D¹(R) = R for 1o)
 # family -> (frame kind, minimum points): minimum = what pins the translation and enough axes in 3D.
@@ -256,21 +255,9 @@ def _split_outputs(spec: ModelSpec, codec: FieldCodec, per_point: Tensor, global
 
 
 def geometric_factor(spec: ModelSpec) -> GroupFactor | None:
+    """The one geometric factor, or None (the record's ``Accepts``: at most one, global and per-point fields,
+    localities complete/global/knn/radius)."""
     geometric = spec.group.geometric_factors
-    if len(geometric) > 1:
-        raise SymcError(f"method frames supports one geometric factor, got {spec.group}", location=spec.loc)
-    for f in spec.inputs + spec.outputs:
-        if f.order > 1:
-            raise SymcError(
-                f"method frames takes global and per-point fields; '{f.name}' is per pair",
-                location=f.loc,
-                hint="give pair data as per-point features, or use method basis",
-            )
-    if spec.locality.kind not in LOCALITIES:
-        raise SymcError(
-            f"locality '{spec.locality.kind}' is not supported by method frames; supported: {', '.join(LOCALITIES)}",
-            location=spec.locality.loc,
-        )
     return geometric[0] if geometric else None
 
 

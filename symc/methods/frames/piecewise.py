@@ -26,7 +26,7 @@ from torch import Tensor, nn
 
 from symc.errors import SymcError
 from symc.groups import act_on_field, group
-from symc.ir import CallValue, FieldSpec, Irrep, ModelSpec, MultipleRep, Point, SumRep, TensorRep
+from symc.ir import CallValue, FieldSpec, Irrep, ModelSpec, MultipleRep, Point, TensorRep
 from symc.layers.fields import FieldCodec
 from symc.layers.model import SymcModule
 from symc.layers.summary import ModelSummary
@@ -212,30 +212,12 @@ def _homogeneous(linear: Tensor, origin: Tensor) -> Tensor:
 
 
 def _part_count(spec: ModelSpec, labels: str | None) -> int:
+    """Parts of the partition: the labels' score channels, else ``parts`` (``rules.judge`` made them agree)."""
     parts = spec.method.get("parts")
-    if labels is None and parts is None:
-        raise SymcError(
-            "a piecewise group needs its partition: `labels = <per-point input>` or `parts = k` to predict one",
-            location=spec.method.loc,
-        )
     if labels is not None:
-        field = spec.field(labels)
-        width = _scalar_width(field)
-        if width is None:
-            raise SymcError(
-                f"part labels '{labels}' must be scalars: one id channel (T(0)) or k score channels (kxT(0))",
-                location=field.loc,
-            )
-        if width > 1:
-            if parts is not None and int(parts) != width:
-                raise SymcError(f"'{labels}' has {width} score channels but parts = {parts}", location=spec.method.loc)
+        width = _scalar_width(spec.field(labels))
+        if width is not None and width > 1:
             return width
-        if parts is None:
-            raise SymcError(
-                f"integer part labels '{labels}' need the number of parts",
-                location=spec.method.loc,
-                hint="add `parts = k` to frames(...)",
-            )
     return int(parts)
 
 
@@ -255,33 +237,11 @@ def build_piecewise_model(spec: ModelSpec, codec: FieldCodec, backbone: nn.Modul
             location=spec.method.loc,
             hint="drop the backbone argument, or use a non-piecewise group",
         )
-    factor = spec.group.geometric_factors[0]
-    if factor.family not in ("E", "SE"):
-        raise SymcError(f"piecewise frames need E(d) or SE(d), got {factor}", location=factor.loc or spec.loc)
-    if not any(f.order == 1 and f.rep == Point() for f in spec.inputs):
-        raise SymcError(
-            "piecewise frames need a per-point `point` input for the part frames",
-            location=spec.loc,
-            hint="add `input pos: point per point`",
-        )
-    for f in spec.outputs + spec.inputs:
-        if f.order == 0 and _scalar_width(f) is None and _scalar_sum(f) is None:
-            raise SymcError(
-                f"global field '{f.name}' of a piecewise group must be invariant (scalars)",
-                location=f.loc,
-                hint="each part moves on its own, so only per-point fields can carry vectors or points",
-            )
+    # rules.judge: E(d)/SE(d), a per-point `point`, invariant global fields, a partition.
     call = spec.method.get("backbone", "mlp")
     kwargs = dict(call.kwargs) if isinstance(call, CallValue) else {}
     width, depth = int(kwargs.get("hidden", DEFAULT_WIDTH)), int(kwargs.get("layers", DEFAULT_DEPTH))
     return PiecewiseFrameModel(spec, codec, width, depth)
-
-
-def _scalar_sum(field: FieldSpec) -> int | None:
-    if isinstance(field.rep, SumRep):
-        widths = [_scalar_width(FieldSpec(field.name, t, field.order)) for t in field.rep.terms]
-        return None if None in widths else sum(widths)
-    return None
 
 
 __all__ = ["PiecewiseFrameModel", "build_piecewise_model"]
