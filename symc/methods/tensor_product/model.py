@@ -45,32 +45,13 @@ DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 def build_tensor_product_model(spec: ModelSpec, backbone: nn.Module | None = None) -> nn.Module:
     """Compile a ``method tensor_product`` spec into a ``TensorProductModel``."""
-    if backbone is not None:
-        raise SymcError("method 'tensor_product' does not take a backbone", location=spec.method.loc)
     model = TensorProductModel(spec)
     return model.to(DTYPES.get(spec.architecture.dtype or "float32", torch.float32))
 
 
 def _irreps_of(field: FieldSpec) -> Irreps:
-    try:
-        return Irreps(str(field.rep))
-    except SymcError:
-        raise SymcError(
-            f"field '{field.name}: {field.rep}' is not written as irreps",
-            location=field.loc,
-            hint="method tensor_product reads fields such as 4x0e + 2x1o (and one per-point point input)",
-        ) from None
-
-
-def _check_natural(field: FieldSpec, irreps: Irreps, lmax: int) -> None:
-    for block in irreps:
-        if block.irrep.p != (-1) ** block.irrep.l or block.irrep.l > lmax:
-            raise SymcError(
-                f"field '{field.name}' has irrep {block.irrep}; method tensor_product carries parity (-1)^l "
-                f"irreps up to lmax = {lmax}",
-                location=field.loc,
-                hint="use 0e, 1o, 2e, … up to lmax, or raise lmax",
-            )
+    """A field's irreps (``rules.judge``: every field but the position is irreps, natural up to lmax)."""
+    return Irreps(str(field.rep))
 
 
 class TensorProductModel(SymcModule):
@@ -118,29 +99,14 @@ class TensorProductModel(SymcModule):
         self.k = int(spec.locality.get("k", 8) or 8) if kind == "knn" else None
 
     def _read_fields(self, spec: ModelSpec) -> None:
-        points = [f for f in spec.inputs if isinstance(f.rep, Point) and f.order == 1]
-        if len(points) != 1:
-            raise SymcError(
-                "method tensor_product needs exactly one per-point 'point' input (the positions)",
-                location=spec.loc,
-                hint="add e.g. 'input pos: point per point' (group E(3) x S(n) or SE(3) x S(n))",
-            )
+        points = [f for f in spec.inputs if isinstance(f.rep, Point) and f.order == 1]  # one: rules.judge
         self.position = points[0].name
         self.features: list[tuple[FieldSpec, Irreps]] = []
         for f in spec.inputs:
             if f is points[0]:
                 continue
-            if f.order != 1:
-                raise SymcError(f"input '{f.name}' must be per point", location=f.loc, hint="write 'per point'")
-            irreps = _irreps_of(f)
-            _check_natural(f, irreps, self.lmax)
-            self.features.append((f, irreps))
-        energies = [f for f in spec.outputs if f.order == 0]
-        for f in energies:
-            if any(b.irrep.l != 0 or b.irrep.p != 1 for b in _irreps_of(f)):
-                raise SymcError(
-                    f"global output '{f.name}' must be scalars (k x 0e)", location=f.loc, hint="e.g. energy: 0e global"
-                )
+            self.features.append((f, _irreps_of(f)))
+        energies = [f for f in spec.outputs if f.order == 0]  # scalars k x 0e: rules.judge
         self.energies = [(f, _irreps_of(f).dim) for f in energies]
         self.energy_dim = sum(d for _, d in self.energies)
         self.forces: list[str] = []
@@ -148,13 +114,10 @@ class TensorProductModel(SymcModule):
         for f in spec.outputs:
             if f.order == 0:
                 continue
-            if f.order != 1:
-                raise SymcError(f"output '{f.name}' must be per point or global", location=f.loc)
             irreps = _irreps_of(f)
             if energies and str(irreps) == "1x1o":
                 self.forces.append(f.name)
                 continue
-            _check_natural(f, irreps, self.lmax)
             self.direct.append((f, irreps))
 
     def _input_blocks_by_degree(self) -> dict[int, list[tuple[str, object]]]:
