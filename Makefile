@@ -18,6 +18,7 @@ test:
 	command -v gfortran >/dev/null || (apt-get update && apt-get install -y --no-install-recommends gfortran)
 	$(PIP) install "$(TORCH)" -e ".[test,escnn]"
 	$(PYTHON) -m ruff check .
+	lint-imports --no-cache
 	$(PYTHON) -m pytest
 
 bench: install
@@ -26,3 +27,4 @@ bench: install
 
 lint:
 	$(PYTHON) -m ruff check .
+	lint-imports --no-cache
