@@ -124,25 +124,10 @@ class AttributesModel(SymcModule):
             and s.field.order <= 1
             and s not in (self.pos_slot, self.ori_slot)
         ]
-        for s in self.in_slots:
-            if s.kind == "frame" and s is not self.frame_slot:
-                raise SymcError("method attributes uses one per-point frame field", location=s.field.loc)
-        arch = spec.architecture
-        if arch.hidden is not None and not isinstance(arch.hidden, int):
-            raise SymcError(
-                "method attributes takes a width as `hidden` (its features are invariant)",
-                location=spec.loc,
-                hint="write e.g. `hidden 64`",
-            )
+        arch = spec.architecture  # rules.judge: one per-point frame at most, a width as hidden, sum/mean readout
         width = arch.hidden if isinstance(arch.hidden, int) else DEFAULT_WIDTH
         layers = DEFAULT_LAYERS if arch.layers is None else arch.layers
         self.readout = arch.readout or "sum"
-        if self.readout not in ("sum", "mean"):
-            raise SymcError(
-                f"readout '{self.readout}' is not available for method attributes",
-                location=spec.loc,
-                hint="use sum or mean (max does not commute with vector outputs)",
-            )
         act = type(activation(None if arch.nonlinearity in (None, "gated", "norm") else arch.nonlinearity))
         m, self.n_vec_out = len(self.vector_slots), sum(s.kind in ("vector", "point") for s in self.out_slots)
         self.n_scalar_out = sum(s.kind == "scalar" for s in self.out_slots)
@@ -170,16 +155,8 @@ class AttributesModel(SymcModule):
         self.k = int(spec.locality.get("k")) if spec.locality.kind == "knn" else None
 
     def _geometry(self, spec: ModelSpec) -> str:
-        grid_size = spec.method.get("orientations")
-        if grid_size is not None and (self.ori_slot or self.frame_slot):
-            raise SymcError(
-                "orientations come from the data here, so a grid of orientations is not used",
-                location=spec.method.loc,
-                hint="drop `orientations = N`, or drop the orientation/frame input",
-            )
-        if grid_size is not None:
-            if self.d not in (2, 3):
-                raise SymcError(f"orientation grids exist on S^1 and S^2, not in d = {self.d}", spec.method.loc)
+        # rules.judge: a grid only without data orientations/frames, and only in d = 2, 3.
+        if spec.method.get("orientations") is not None:
             return "grid"
         return "frames" if self.frame_slot else "orientations" if self.ori_slot else "positions"
 
@@ -359,8 +336,6 @@ def _check_orders(spec: ModelSpec) -> None:
 
 def build_attributes_model(spec: ModelSpec, backbone: nn.Module | None = None) -> AttributesModel:
     """Compile a ``method attributes`` spec (capabilities are checked by the frontend) into a model."""
-    if backbone is not None:
-        raise SymcError("method 'attributes' does not take a backbone", location=spec.method.loc)
     if spec.locality.kind not in LOCALITIES:
         raise SymcError(
             f"locality '{spec.locality.kind}' is not supported by method attributes; supported: "
