@@ -7,7 +7,7 @@ broadcast over the channels ("equivariant convolution"), usually with ``external
 per-edge weights from a radial network. Tensors use e3nn's layout (``symc.so3.irreps``).
 
 - ``impl='cg'``: every path allowed by the triangle rule and parity, one learnable weight per path
-  (or per sample with external weights). Two layouts (``symc.methods.tensor_product.cg``): one dense GEMM
+  (or per sample with external weights). Two routes (``symc.methods.tensor_product.routes.cg``): one dense GEMM
   ``(x ⊗ y) @ C``, O(L⁶) per product, for small products; or one GEMM per (l1, l2) pair restricted to
   the l3 it reaches, O(Σ_paths n1·n2·n3) (e3nn's work), chosen by ``tp_cost.cg_cost``.
 - ``impl='gaunt'``: the exact product of the two spherical functions, projected on the output degrees:

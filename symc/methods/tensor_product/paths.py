@@ -1,4 +1,4 @@
-"""Which (l1, l2 → l3) paths a tensor product has, and the unit layout (the coefficients: ``tp_cg``).
+"""Which (l1, l2 → l3) paths a tensor product has, and the unit layout (coefficients: ``routes.cg``).
 
 A tensor product here maps ``c x U1`` and ``c2 x U2`` (c2 = 1 or c) to ``c x Uo``, channel by channel,
 where the "units" ``U1, U2, Uo`` are irreps of multiplicity one each (e.g. ``0e + 1o + 2e``). Unit

@@ -111,9 +111,9 @@ def choose(costs: list[RouteCost], batch: int, channels: int) -> tuple[RouteCost
     return best, reason + (f" (relative: {others})" if others else "")
 
 
-# Clebsch–Gordan layouts (symc.methods.tensor_product.cg). Fixed cost of one (l1, l2) block per call (Python dispatch of
-# its ~10 small ops, forward and backward), in dense-route operations of the whole call: measured ≈ 0.15 ms
-# per block against ≈ 0.3 ns per dense operation (one thread, float32, batch 1024, L ≤ 4).
+# Clebsch–Gordan layouts (symc.methods.tensor_product.routes.cg). Fixed cost of one (l1, l2) block per call
+# (Python dispatch of its ~10 small ops, forward and backward), in dense-route operations of the whole call:
+# measured ≈ 0.15 ms per block against ≈ 0.3 ns per dense operation (one thread, float32, batch 1024, L ≤ 4).
 CG_BLOCK_CALL_OPERATIONS = 5e5
 
 
@@ -122,7 +122,7 @@ def cg_cost(
 ) -> tuple[RouteCost, str, str]:
     """Choose the CG layout: one dense GEMM (``dense``, O(d1·d2·dout)) or one GEMM per (l1, l2) block.
 
-    ``block_layout`` is ``(operations, elements, blocks)`` of the blocks (``tp_cg.block_operations``): they
+    ``block_layout`` is ``(operations, elements, blocks)`` of the blocks (``routes.cg.block_operations``): they
     cost the paths' own work, O(Σ n1·n2·n3), ≈ 1/4 of dense at L = 8, plus
     ``CG_BLOCK_CALL_OPERATIONS / (batch · channels)`` per block. Forward and backward together, dense runs
     three GEMMs to the blocks' two (its folded weights need the coefficients' gradient), hence the 1.5.
