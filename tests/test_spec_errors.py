@@ -397,3 +397,191 @@ def test_a_spec_naming_a_module_imports_nothing(name: str, monkeypatch: pytest.M
     with pytest.raises(AttributeError):
         symc.__getattr__(name)  # the lazy-submodule hook itself, past symc's own imports
     assert all(module.startswith("symc.") for module in imported), imported
+
+
+# ---- rules that were build-time refusals, now judged at parse (symc/methods/<name>/rules.py) ---------------
+
+TP = ("group E(3) x S(n)", "input pos: point")
+ATTR = ("group E(3) x S(n)", "input pos: point")
+PIECEWISE = ("group piecewise E(3) x S(n)", "input pos: point")
+
+MOVED_RULES = [
+    # (statements, message, line, column, hint)
+    (
+        (*TP, "input x: 2e", "output y: 0e global", "method tensor_product(lmax = 1)"),
+        "field 'x' has irrep 2e; method tensor_product carries irreps of parity (-1)^l up to lmax = 1",
+        4,
+        9,
+        "raise lmax",
+    ),
+    (
+        (*TP, "input x: 0o", "output y: 0e global", "method tensor_product"),
+        "field 'x' has irrep 0o",
+        4,
+        9,
+        "0e, 1o, 2e",
+    ),
+    (
+        (*TP, "output y: 1o global", "method tensor_product"),
+        "global output 'y' must be scalars (k x 0e); it contains 1o",
+        4,
+        10,
+        "energy: 0e global",
+    ),
+    (
+        (*TP, "input x: 1o global", "output y: 0e global", "method tensor_product"),
+        "method tensor_product takes per-point features; input 'x' is global",
+        4,
+        9,
+        "per point",
+    ),
+    (
+        (*TP, "output y: 0e per pair", "method tensor_product"),
+        "produces per-point and global outputs; 'y' is per pair",
+        4,
+        10,
+        "per point",
+    ),
+    (
+        (*TP, "output y: point", "method tensor_product"),
+        "method tensor_product reads one `point` (the positions); 'y' is another point field",
+        4,
+        10,
+        "1o",
+    ),
+    (
+        (*ATTR, "input a: T(0) per pair", "output y: 0e global", "method attributes"),
+        "method attributes takes global and per-point fields; 'a' is per pair",
+        4,
+        9,
+        "drop the per-pair field",
+    ),
+    (
+        (*ATTR, "input a: T(2)", "output y: 0e global", "method attributes"),
+        "method attributes cannot use T(2) in input 'a'",
+        4,
+        9,
+        "orientation, frame",
+    ),
+    (
+        (*ATTR, "input a: frame, b: frame", "output y: 0e global", "method attributes"),
+        "method attributes uses one per-point frame field",
+        4,
+        19,
+        "one `frame per point`",
+    ),
+    (
+        (*ATTR, "input o: orientation", "output y: 0e global", "method attributes(orientations = 8)"),
+        "orientations come from the data here ('o'), so a grid of orientations is not used",
+        6,
+        3,
+        "drop `orientations = N`",
+    ),
+    (
+        ("group E(1) x S(n)", "input pos: point", "output y: T(0) global", "method attributes(orientations = 4)"),
+        "orientation grids exist on S^1 and S^2, not in d = 1",
+        5,
+        3,
+        "drop `orientations = N`",
+    ),
+    (
+        (*PIECEWISE, "output y: 1o", "method frames(pointnet)"),
+        "a piecewise group needs its partition",
+        5,
+        3,
+        "parts = 2",
+    ),
+    (
+        (*PIECEWISE, "input l: T(1)", "output y: 1o", "method frames(labels = l, parts = 2)"),
+        "part labels 'l' must be scalars",
+        4,
+        9,
+        "part: T(0) per point",
+    ),
+    (
+        (*PIECEWISE, "input l: 3xT(0)", "output y: 1o", "method frames(labels = l, parts = 2)"),
+        "'l' has 3 score channels but parts = 2",
+        6,
+        3,
+        "parts = 3",
+    ),
+    (
+        (*PIECEWISE, "input l: T(0)", "output y: 1o", "method frames(labels = l)"),
+        "integer part labels 'l' need the number of parts",
+        6,
+        3,
+        "add `parts = k`",
+    ),
+    (
+        ("group piecewise E(3) x S(n)", "input x: 1o", "output y: 1o", "method frames(parts = 2)"),
+        "piecewise frames need a per-point `point` input",
+        1,
+        7,
+        "input pos: point per point",
+    ),
+    (
+        (*PIECEWISE, "output y: 1o, s: 1o global", "method frames(parts = 2)"),
+        "global field 's' of a piecewise group must be invariant (scalars)",
+        4,
+        17,
+        "only per-point fields",
+    ),
+    (
+        (*PIECEWISE, "output y: 1o", "method frames(custom, parts = 2)"),
+        "backbone = custom is not supported here",
+        5,
+        3,
+        "pointnet",
+    ),
+    (
+        ("group S(n)", "input x: T(0)", "output y: T(0)", "locality knn(2)", "method frames"),
+        "backbone mlp flattens the point set",
+        6,
+        3,
+        "S(5)",
+    ),
+    (
+        ("group E(3) x S(n)", "input x: T(1)", "output y: point", "method frames(gnn)"),
+        "field 'y' is a point, but translations can only be removed relative to a per-point `point` input",
+        4,
+        10,
+        "input pos: point per point",
+    ),
+    (
+        ("group E(3) x S(n)", "input x: point global", "output y: T(0) global", "method basis"),
+        "field 'x' is a point, but translations can only be removed",
+        3,
+        9,
+        "vector",
+    ),
+    (
+        (
+            "group S(5)",
+            "input a: T(0) per pair, x: T(1) global",
+            "output y: T(0) per point",
+            "locality ego(2)",
+            "method basis",
+        ),
+        "field 'x' is T(1): graph localities take channels of scalars",
+        3,
+        27,
+        "4xT(0) per node",
+    ),
+    (
+        ("group SO(3)", "input x: 1o", "output y: 1o", "method basis", "nonlinearity norm"),
+        "nonlinearity 'norm' is not available for method basis",
+        6,
+        3,
+        "gated",
+    ),
+]
+
+
+@pytest.mark.parametrize(("statements", "message", "line", "column", "hint"), MOVED_RULES)
+def test_rules_judged_at_parse(statements, message, line, column, hint):
+    assert_error(error(model(*statements)), message, line, column, hint)
+
+
+def test_gated_names_the_default_gates_of_method_basis():
+    spec = parse(model("group SO(3)", "input x: 1o", "output y: 1o", "method basis", "nonlinearity gated", "hidden 4"))
+    assert build_model(spec) is not None
