@@ -27,7 +27,7 @@ BRUTE_UP_TO = 10_000
 
 CHILD = """
 import json, resource, sys, time, math, torch
-from symc.solvers.neighbours import knn_graph, radius_graph
+from symc.locality.neighbours import knn_graph, radius_graph
 torch.set_num_threads(1)
 kind, method, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 side = (n / {ball} * 4 / 3 * math.pi) ** (1 / 3)  # ball of radius 1 holds about {ball} points

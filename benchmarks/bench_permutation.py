@@ -11,7 +11,7 @@ Three tables, each with ratios measured in the same run:
    alone up to n = 2000.
 2. One forward of a graph-level model (hidden 8, one layer, float32) on G(n, m = 2n) random graphs (average
    degree 4): SPEN ego(2) vs the global 2-IGN, with power-law exponents fitted to time and memory.
-3. 2-hop ego-net extraction of every node of a 10,000-node graph: ``symc.solvers.egonets`` vs a loop of
+3. 2-hop ego-net extraction of every node of a 10,000-node graph: ``symc.locality.egonets`` vs a loop of
    ``networkx.ego_graph`` (in --quick mode networkx runs 1,000 centres and is scaled by 10).
 
 Every case runs in a fresh process with one torch thread; peak memory is the growth of the process's maximum
@@ -86,7 +86,7 @@ elif kind == "spen":
         elapsed = timed(lambda: model(inputs), case["repeats"])
 else:
     import networkx as nx
-    from symc.solvers.egonets import coalesce_undirected, ego_subgraphs
+    from symc.locality.egonets import coalesce_undirected, ego_subgraphs
     graph = nx.gnm_random_graph(n, 2 * n, seed=0)
     edges = torch.tensor(list(graph.edges), dtype=torch.long).T
     base = rss_mb()

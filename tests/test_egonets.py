@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symc.errors import SymcError
-from symc.solvers.egonets import check_edge_index, coalesce_undirected, ego_subgraphs, whole_graphs
+from symc.locality.egonets import check_edge_index, coalesce_undirected, ego_subgraphs, whole_graphs
 
 
 def edge_index_of(graph: nx.Graph) -> torch.Tensor:

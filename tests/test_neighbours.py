@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symc.errors import SymcError
-from symc.solvers.neighbours import knn_graph, radius_graph
+from symc.locality.neighbours import knn_graph, radius_graph
 
 
 def _reference_radius(pos: torch.Tensor, r: float, batch: torch.Tensor) -> set[tuple[int, int]]:

@@ -22,6 +22,7 @@ from torch import Tensor
 
 from symc.errors import SymcError
 from symc.ir import FieldSpec, Irrep, MultipleRep, Orientation, Point, RepExpr, RotationFrame, SumRep, TensorRep
+from symc.locality import EdgeListError
 
 SCALARS = (Irrep(0, 1), TensorRep(0))
 VECTORS = (Irrep(1, -1), TensorRep(1))
@@ -89,10 +90,16 @@ def _kind(atom: RepExpr, field: FieldSpec, d: int) -> tuple[str, int]:
 
 
 def validate_inputs(
-    values: dict[str, Tensor], fields: tuple[FieldSpec, ...], d: int, dtype: torch.dtype, device: torch.device
+    values: dict[str, Tensor],
+    fields: tuple[FieldSpec, ...],
+    d: int,
+    dtype: torch.dtype,
+    device: torch.device,
+    edges_field: str | None = None,
 ) -> tuple[bool, int]:
     """Check names, shapes, dtype and device; return ``(batched, n)``. Shapes: global ``(batch, dim)``,
-    per point ``(batch, n, dim)``; the batch axis may be left out (then for every field)."""
+    per point ``(batch, n, dim)``, per pair ``(batch, n, n, dim)``; the batch axis may be left out (then for every
+    field). An integer ``edges_field`` is an edge list, checked by ``symc.locality.build_neighbourhood``."""
     if not isinstance(values, dict):
         raise SymcError(f"model inputs must be a dict of named tensors, got {type(values).__name__}")
     expected = {f.name for f in fields}
@@ -106,11 +113,14 @@ def validate_inputs(
         x, dim = values[field.name], field_dim(field, d)
         if not isinstance(x, Tensor):
             raise SymcError(f"field '{field.name}' must be a torch.Tensor, got {type(x).__name__}")
+        if field.name == edges_field and not (x.is_floating_point() or x.dtype == torch.bool):
+            continue  # an edge list (2, E)
         this_batched = x.dim() == field.order + 2
         ok_rank = x.dim() in (field.order + 1, field.order + 2) and (batched is None or this_batched == batched)
         if not ok_rank or x.shape[-1] != dim:
-            shape = "(batch, n, dim)" if field.order else "(batch, dim)"
-            raise SymcError(
+            shape = {0: "(batch, dim)", 1: "(batch, n, dim)", 2: "(batch, n, n, dim)"}[field.order]
+            error = EdgeListError if field.name == edges_field else SymcError
+            raise error(
                 f"field '{field.name}' should have shape {shape} with dim = {dim}, got {tuple(x.shape)}",
                 location=field.loc,
                 hint="the batch axis may be left out for a single sample",
@@ -121,6 +131,8 @@ def validate_inputs(
             if n is not None and size != n:
                 raise SymcError(f"field '{field.name}' has {size} points, other fields have {n}", location=field.loc)
             n = size
+        if field.order == 2 and x.shape[-3] != x.shape[-2]:
+            raise SymcError(f"per-pair field '{field.name}' is not square: {tuple(x.shape)}", location=field.loc)
         if x.dtype != dtype or x.device != device:
             raise SymcError(
                 f"field '{field.name}' is {x.dtype} on {x.device}, but the model is {dtype} on {device}",

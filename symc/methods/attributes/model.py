@@ -20,6 +20,11 @@ few-per-cent distance changes that set an LJ energy barely move a freshly initia
 the mean. Under ``radius(r_c)`` every edge's contribution carries the cosine window (bias-free kernels) and the
 neighbour mean divides by the windowed degree, so outputs and −∇E forces are continuous as pairs cross r_c.
 
+Neighbourhoods come from ``symc.locality.build_neighbourhood``: complete, ``radius(r)``, ``knn(k)`` or
+``graph(edges = F)``, where messages flow only along the edges of the per-pair scalar field F (dense
+``(batch, n, n, c)``: an edge where any channel is non-zero, undirected; or an integer ``(2, E)`` edge list over the
+flat nodes b·n + i) and F's channels on each edge join the edge invariants (ones for an edge list).
+
 Cost per layer: O(E·C) (O(E·N·C) + O(n·N²·C) on a grid) for E edges, C channels and n points.
 """
 
@@ -35,6 +40,7 @@ from symc.ir import ModelSpec
 from symc.layers.model import SymcModule
 from symc.layers.nonlinear import activation
 from symc.layers.summary import ModelSummary
+from symc.locality import build_neighbourhood
 from symc.methods.attributes.fields import Slot, check_frames, field_slots, unit_orientations, validate_inputs
 from symc.methods.frames.model import module_summary
 from symc.solvers.invariants import (
@@ -44,13 +50,11 @@ from symc.solvers.invariants import (
     relative_positions,
     spatial_orientation_invariants,
 )
-from symc.solvers.neighbours import knn_graph, radius_graph
 from symc.solvers.orientation_grids import orientation_grid
 
 DEFAULT_WIDTH = 64
 DEFAULT_LAYERS = 3
 BASIS_WIDTH = 64  # width of the shared embedding of the pair invariants (PONITA's kernel basis)
-LOCALITIES = ("complete", "radius", "knn")
 RADIAL_COUNT = 32  # Gaussians resolving ‖r‖ (small displacements must move the kernels, e.g. for −∇E forces)
 RADIAL_RANGE = 8.0  # their span [0, RADIAL_RANGE] without a cut-off (complete, knn); under radius(r_c): [0, r_c]
 
@@ -109,9 +113,13 @@ class AttributesModel(SymcModule):
     def __init__(self, spec: ModelSpec, d: int) -> None:
         super().__init__()
         self.spec, self.d = spec, d
-        self.in_slots = [s for f in spec.inputs for s in field_slots(f, d)]
+        edges = spec.locality.get("edges") if spec.locality.kind == "graph" else None
+        self.edges_field = None if edges is None else str(edges)
+        pair = next((f for f in spec.inputs if f.name == self.edges_field), None)
+        self.edge_dim = 0 if pair is None else len(field_slots(pair, d))
+        self.in_slots = [s for f in spec.inputs if f is not pair for s in field_slots(f, d)]
         self.out_slots = [s for f in spec.outputs for s in field_slots(f, d)]
-        _check_orders(spec)
+        _check_orders(spec, self.edges_field)
         self.pos_slot = next(s for s in self.in_slots if s.kind == "point" and s.field.order == 1)
         self.ori_slot = next((s for s in self.in_slots if s.kind == "orientation" and s.field.order == 1), None)
         self.frame_slot = next((s for s in self.in_slots if s.kind == "frame" and s.field.order == 1), None)
@@ -132,6 +140,7 @@ class AttributesModel(SymcModule):
         m, self.n_vec_out = len(self.vector_slots), sum(s.kind in ("vector", "point") for s in self.out_slots)
         self.n_scalar_out = sum(s.kind == "scalar" for s in self.out_slots)
         node_in, edge_in = self._input_widths(len(self.scalar_slots), m)
+        edge_in += self.edge_dim
         self.embed = _mlp(node_in, width, width, act)
         self.cutoff = float(spec.locality.get("r")) if spec.locality.kind == "radius" else None
         self.radial = RadialBasis(RADIAL_COUNT, self.cutoff or RADIAL_RANGE)
@@ -176,12 +185,17 @@ class AttributesModel(SymcModule):
         return module_summary(self, self, n, 1)
 
     def forward(self, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
-        batched, n = validate_inputs(inputs, self.spec.inputs, self.d, self.dtype, self.device)
-        values = inputs if batched else {k: v.unsqueeze(0) for k, v in inputs.items()}
+        batched, n = validate_inputs(inputs, self.spec.inputs, self.d, self.dtype, self.device, self.edges_field)
+        values = (
+            inputs
+            if batched
+            else {k: v if k == self.edges_field and v.dim() == 2 else v.unsqueeze(0) for k, v in inputs.items()}
+        )
         pos = self.pos_slot.take(values[self.pos_slot.field.name])
         batch_size = pos.shape[0]
         flat_pos = pos.reshape(-1, self.d)
-        edges = self._edges(flat_pos, batch_size, n)
+        neighbourhood = build_neighbourhood(self.spec.locality, pos, values)
+        edges = neighbourhood.edge_index
         scalars = torch.stack(
             [self._per_point(s, values, batch_size, n).squeeze(-1) for s in self.scalar_slots]
             + [flat_pos.new_ones(batch_size * n)],
@@ -195,6 +209,12 @@ class AttributesModel(SymcModule):
         if self.ori_slot is not None:
             ori = unit_orientations(self._per_point(self.ori_slot, values, batch_size, n), self.ori_slot.field)
         node, edge, rel = self._invariants(flat_pos, edges, scalars, vectors, ori, frame)
+        if self.edge_dim:  # the graph's per-pair field: extra invariant edge attributes
+            given = neighbourhood.edge_features
+            given = edge.new_ones(edge.shape[0], self.edge_dim) if given is None else given.to(edge.dtype)
+            if self.geometry == "grid":
+                given = given.unsqueeze(1).expand(-1, edge.shape[1], -1)
+            edge = torch.cat([edge, given], dim=-1)
         radial = self.radial(rel.norm(dim=-1, keepdim=True))  # (E, RADIAL_COUNT)
         if self.geometry == "grid":
             radial = radial.unsqueeze(1).expand(-1, edge.shape[1], -1)
@@ -213,16 +233,6 @@ class AttributesModel(SymcModule):
         point_scalars, point_vectors = self._read_out(h, basis, edges, rel, inv_degree, vectors, ori, frame)
         outputs = self._assemble(point_scalars, point_vectors, flat_pos, batch_size, n)
         return outputs if batched else {k: v.squeeze(0) for k, v in outputs.items()}
-
-    def _edges(self, flat_pos: Tensor, batch_size: int, n: int) -> Tensor:
-        batch = torch.arange(batch_size, device=flat_pos.device).repeat_interleave(n)
-        if self.cutoff is not None:
-            return radius_graph(flat_pos, self.cutoff, batch)
-        if self.k is not None:
-            return knn_graph(flat_pos, self.k, batch)
-        local = (~torch.eye(n, dtype=torch.bool, device=flat_pos.device)).nonzero().T  # (2, n(n−1)): j, i
-        shift = (torch.arange(batch_size, device=flat_pos.device) * n).repeat_interleave(local.shape[1])
-        return local.repeat(1, batch_size) + shift
 
     def _per_point(self, slot: Slot, values: dict[str, Tensor], batch_size: int, n: int) -> Tensor:
         """The slot's values for every point, ``(batch·n, width)`` (frames ``(batch·n, d, d)``)."""
@@ -324,9 +334,9 @@ class AttributesModel(SymcModule):
         return {name: torch.cat(pieces, dim=-1) for name, pieces in outputs.items()}
 
 
-def _check_orders(spec: ModelSpec) -> None:
+def _check_orders(spec: ModelSpec, edges_field: str | None) -> None:
     for field in spec.inputs + spec.outputs:
-        if field.order > 1:
+        if field.order > 1 and not (field.name == edges_field and field in spec.inputs):
             raise SymcError(
                 f"method attributes takes global and per-point fields; '{field.name}' is per pair",
                 location=field.loc,
@@ -336,13 +346,6 @@ def _check_orders(spec: ModelSpec) -> None:
 
 def build_attributes_model(spec: ModelSpec, backbone: nn.Module | None = None) -> AttributesModel:
     """Compile a ``method attributes`` spec (capabilities are checked by the frontend) into a model."""
-    if spec.locality.kind not in LOCALITIES:
-        raise SymcError(
-            f"locality '{spec.locality.kind}' is not supported by method attributes; supported: "
-            f"{', '.join(LOCALITIES)}",
-            location=spec.locality.loc,
-            hint="use complete, radius(r) or knn(k)",
-        )
     factor = spec.group.geometric_factors[0]
     model = AttributesModel(spec, int(factor.args[0]))
     dtype = {"float64": torch.float64, None: torch.float32, "float32": torch.float32}[spec.architecture.dtype]

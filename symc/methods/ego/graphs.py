@@ -25,8 +25,9 @@ import torch
 from torch import Tensor
 
 from symc.errors import SymcError
-from symc.ir import FieldSpec
-from symc.solvers.egonets import UndirectedGraph, check_edge_index, coalesce_undirected
+from symc.ir import FieldSpec, LocalitySpec
+from symc.locality.egonets import UndirectedGraph, coalesce_undirected
+from symc.locality.neighbourhood import EdgeListError, Neighbourhood, build_neighbourhood, check_edge_list
 
 MASK_KEY, EDGE_INDEX_KEY, BATCH_KEY = "mask", "edge_index", "batch"
 FORMS = ("edge_index", "dense", "dense_unbatched")  # how the inputs came, so outputs go back the same way
@@ -61,6 +62,12 @@ class GraphCodec:
         edges_field: str | None,
     ) -> None:
         self.inputs, self.outputs, self.dims, self.edges_field = inputs, outputs, dims, edges_field
+
+    def _locality(self) -> LocalitySpec:
+        """The structure of the dense form: the ``edges`` field's graph, or the complete graph (as ``ego``)."""
+        if self.edges_field is None:
+            return LocalitySpec("ego", (("k", 1),))
+        return LocalitySpec("graph", (("edges", self.edges_field),))
 
     def width(self, order: int) -> int:
         """Channels of all inputs of one order, concatenated."""
@@ -107,18 +114,20 @@ class GraphCodec:
         num_graphs = int(batch.max()) + 1 if num_nodes else 0
         globals_ = self._globals(values, num_graphs, dtype)
         edge_index = values[EDGE_INDEX_KEY]
-        check_edge_index(edge_index, num_nodes)
+        what = "edge_index" if self.edges_field is None else f"edges field '{self.edges_field}' (its 'edge_index')"
+        check_edge_list(edge_index, num_nodes, what)
         if num_nodes and bool((batch[edge_index[0]] != batch[edge_index[1]]).any()):
-            raise SymcError(
-                "an edge joins nodes of two different graphs of the batch", hint="edge_index and batch disagree"
+            raise EdgeListError(
+                f"{what}: an edge joins nodes of two different graphs of the batch",
+                hint="edge_index and batch disagree",
             )
         graph = coalesce_undirected(edge_index, num_nodes)
         nodes = self._concat(values, node_fields, (num_nodes,), dtype)
         pair_fields = [f for f in self.inputs if f.order == 2]
         user = self._concat(values, pair_fields, (edge_index.shape[1],), dtype)
-        edges = user.new_zeros(graph.num_edges, user.shape[1])
-        kept = graph.user_edge >= 0
-        edges.index_add_(0, graph.user_edge[kept], user[kept])
+        edges = Neighbourhood(graph.edge_index, batch, num_nodes, num_graphs, _user_edges=graph.user_edge).gather_pairs(
+            user
+        )
         return GraphBatch(graph, batch.long(), num_graphs, nodes, edges, globals_, None, None)
 
     def _node_count(self, values: dict[str, Tensor], node_fields: list[FieldSpec]) -> int:
@@ -141,20 +150,10 @@ class GraphCodec:
             )
         nodes = self._concat(values, [f for f in self.inputs if f.order == 1], (batch_size, n), dtype)
         pairs = self._concat(values, [f for f in self.inputs if f.order == 2], (batch_size, n, n), dtype)
-        slots = torch.nonzero(real.reshape(-1)).squeeze(1)
-        renumber = torch.full((batch_size * n,), -1, dtype=torch.long, device=first.device)
-        renumber[slots] = torch.arange(slots.numel(), device=first.device)
-        present = real[:, :, None] & real[:, None, :] & ~torch.eye(n, dtype=torch.bool, device=first.device)
-        if self.edges_field is not None:
-            present = present & (values[self.edges_field] != 0).any(dim=-1)
-        b, i, j = torch.nonzero(present, as_tuple=True)
-        edge_index = torch.stack([renumber[b * n + i], renumber[b * n + j]])
-        graph = coalesce_undirected(edge_index, slots.numel())
-        source, target = graph.edge_index
-        flat_pairs = pairs.reshape(batch_size * n, n, pairs.shape[-1])
-        target_in_graph = slots[target] % n
-        edges = flat_pairs[slots[source], target_in_graph]
-        batch = slots // n
+        nb = build_neighbourhood(self._locality(), None, values, shape=(batch_size, n), mask=real)
+        slots = nb.slots if nb.slots is not None else torch.arange(batch_size * n, device=first.device)
+        graph, batch = nb.graph, nb.batch
+        edges = nb.gather_pairs(pairs)
         return GraphBatch(
             graph, batch, batch_size, nodes.reshape(batch_size * n, nodes.shape[-1])[slots], edges, globals_, n, slots
         )

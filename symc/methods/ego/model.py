@@ -16,10 +16,10 @@ from symc.ir import FieldSpec, Irrep, ModelSpec, MultipleRep, RepExpr, SumRep, T
 from symc.layers.linear import BasisUse
 from symc.layers.model import SymcModule
 from symc.layers.summary import LayerSummary, ModelSummary
+from symc.locality.egonets import ego_subgraphs, whole_graphs
 from symc.methods.ego.graphs import GraphBatch, GraphCodec
 from symc.methods.ego.mpnn import MessagePassingNetwork
 from symc.methods.ego.spen import EGO_BUCKETS, OP_FAMILIES, SubgraphNetwork
-from symc.solvers.egonets import ego_subgraphs, whole_graphs
 
 ARCHITECTURES = ("ego", "complete", "mpnn")
 GRAPH_DTYPES = {"float32": torch.float32, "float64": torch.float64}

@@ -27,8 +27,8 @@ import torch
 from torch import Tensor, nn
 
 from symc.layers.permutation import apply_partition_op, partition_ops
+from symc.locality.egonets import SubgraphBatch
 from symc.methods.ego.graphs import GraphBatch
-from symc.solvers.egonets import SubgraphBatch
 
 OP_FAMILIES = ((1, 1), (2, 1), (1, 2), (2, 2))  # (input order, output order) of the node/pair maps
 EGO_BUCKETS = 7  # sizes 1, 2, 3-4, 5-8, 9-16, 17-32, and > 32

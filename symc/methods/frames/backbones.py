@@ -17,6 +17,9 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
+from symc.ir import LocalitySpec
+from symc.locality import build_neighbourhood
+
 DEFAULT_WIDTH = 64
 DEFAULT_DEPTH = 3
 # Samples are processed in blocks whose widest activation holds about this many numbers (2 MiB in float32):
@@ -194,25 +197,16 @@ class MessagePassing(nn.Module):
     def neighbours(self, positions: Tensor) -> Neighbours:
         """The locality's neighbourhoods of ``positions (B, n, d)`` (first three coordinates), per sample.
 
-        complete/global: every other point, no distances. knn: ``topk`` of the ``(B, n, n)`` per-sample
-        distances. radius: every other point, valid within r. Linear in B; no ``(B·n)²`` matrix.
+        Built by ``symc.locality.build_neighbourhood`` (the one neighbour builder of every method) and laid out
+        as slots: complete/global: every other point; knn: the k nearest (ties: smaller index); radius: n − 1
+        slots per point, valid within r. Per-sample ``(n, n)`` distances in blocks; no ``(B·n)²`` matrix.
         """
         batch, n, _ = positions.shape
-        others = _all_others(n, positions.device).expand(batch, -1, -1)
         if self.locality in ("complete", "global") or n <= 1:
-            return Neighbours(others, None)
-        size = max(1, BLOCK_ELEMENTS // (n * n))
-        if batch > size:
-            parts = [self.neighbours(positions[i : i + size]) for i in range(0, batch, size)]
-            valid = None if parts[0].valid is None else torch.cat([p.valid for p in parts])
-            return Neighbours(torch.cat([p.index for p in parts]), valid)
-        points = positions[..., :3]
-        distances = torch.cdist(points, points)
-        if self.locality == "radius":
-            return Neighbours(others, distances.gather(2, others) <= self.radius)
-        m = min(self.k or 1, n - 1)
-        distances.diagonal(dim1=1, dim2=2).fill_(torch.inf)
-        return Neighbours(torch.topk(distances, m, dim=-1, largest=False, sorted=False).indices, None)
+            return Neighbours(_all_others(n, positions.device).expand(batch, -1, -1), None)
+        args = (("k", self.k),) if self.locality == "knn" else (("r", self.radius),)
+        neighbourhood = build_neighbourhood(LocalitySpec(self.locality, args), positions[..., :3])
+        return Neighbours(*neighbourhood.padded(batch, n))
 
     def forward(
         self, points: Tensor, globals_: Tensor, positions: Tensor | None, neighbours: Neighbours | None = None

@@ -12,8 +12,11 @@ l > 0 by sigmoids of the scalars. Outputs:
 - other per-point irreps fields (parity (−1)^l, l ≤ lmax): a per-degree linear readout of the features.
 
 Inputs: one ``point`` per point (positions; only differences are used, so translations are exact) and
-optional per-point irreps with parity (−1)^l and l ≤ lmax (embedded linearly per degree). Locality:
-``radius(r)`` (cutoff r), ``knn(k)`` or ``complete``. Cost per layer O(E · c · TP(lmax)) for E edges.
+optional per-point irreps with parity (−1)^l and l ≤ lmax (embedded linearly per degree). Locality (built by
+``symc.locality.build_neighbourhood``): ``radius(r)`` (cutoff r), ``knn(k)``, ``complete``/``global`` or
+``graph(edges = F)``: messages only along the edges of the per-pair scalar field F (dense ``(batch, n, n, c)``,
+an edge where any channel is non-zero, undirected; or an integer ``(2, E)`` edge list over the flat nodes), whose
+channels on each edge are extra invariant inputs of the radial network. Cost per layer O(E · c · TP(lmax)).
 """
 
 from __future__ import annotations
@@ -28,17 +31,16 @@ from symc.ir import FieldSpec, ModelSpec
 from symc.ir.rep import Point
 from symc.layers.model import SymcModule
 from symc.layers.summary import LayerSummary, ModelSummary
+from symc.locality import build_neighbourhood
 from symc.methods.tensor_product.module import TensorProduct
 from symc.so3 import spherical_harmonics
 from symc.so3.irreps import Irreps
-from symc.solvers.neighbours import knn_graph, radius_graph
 
 DEFAULT_CHANNELS = 8
 DEFAULT_LAYERS = 2
 RADIAL_BASIS = 8
 RADIAL_HIDDEN = 32
 NEIGHBOUR_SCALE = 4.0  # messages are summed, then divided by this typical neighbour count
-LOCALITIES = ("radius", "knn", "complete", "global")
 SUMMARY_N = 10  # set size at which summary() estimates FLOPs
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -78,7 +80,7 @@ class TensorProductModel(SymcModule):
             }
         )
         self.layers = nn.ModuleList(
-            [MessageLayer(self.node_irreps, self.edge_irreps, impl, self.cutoff) for _ in range(layers)]
+            [MessageLayer(self.node_irreps, self.edge_irreps, impl, self.cutoff, self.edge_dim) for _ in range(layers)]
         )
         self.energy_head = nn.Sequential(nn.Linear(c, c), nn.SiLU(), nn.Linear(c, max(1, self.energy_dim)))
         self.readouts = nn.ModuleDict(
@@ -87,23 +89,20 @@ class TensorProductModel(SymcModule):
 
     # ---------------------------------------------------------------- spec reading
     def _read_locality(self, spec: ModelSpec) -> None:
-        kind = spec.locality.kind
-        if kind not in LOCALITIES:
-            raise SymcError(
-                f"locality '{kind}' is not supported by method tensor_product",
-                location=spec.locality.loc,
-                hint="use radius(r), knn(k) or complete",
-            )
+        kind = spec.locality.kind  # the frontend (the record's accepts.localities) refuses the others
         self.locality = kind
         self.cutoff = float(spec.locality.get("r", 0.0) or 0.0) if kind == "radius" else None
-        self.k = int(spec.locality.get("k", 8) or 8) if kind == "knn" else None
+        edges = spec.locality.get("edges") if kind == "graph" else None
+        self.edges_field = None if edges is None else str(edges)
+        pair = next((f for f in spec.inputs if f.name == self.edges_field), None)
+        self.edge_dim = 0 if pair is None else _irreps_of(pair).dim
 
     def _read_fields(self, spec: ModelSpec) -> None:
         points = [f for f in spec.inputs if isinstance(f.rep, Point) and f.order == 1]  # one: rules.judge
         self.position = points[0].name
         self.features: list[tuple[FieldSpec, Irreps]] = []
         for f in spec.inputs:
-            if f is points[0]:
+            if f is points[0] or f.name == getattr(self, "edges_field", None):
                 continue
             self.features.append((f, _irreps_of(f)))
         energies = [f for f in spec.outputs if f.order == 0]  # scalars k x 0e: rules.judge
@@ -160,6 +159,8 @@ class TensorProductModel(SymcModule):
         values = inputs if batched else {k: v.unsqueeze(0) for k, v in inputs.items()}
         for f, irreps in self.features:
             irreps.check_tensor(values[f.name], f"input '{f.name}'")
+        if self.edges_field is not None and self.edges_field not in values:
+            raise SymcError(f"missing input '{self.edges_field}' (the graph's edges)")
         outputs = self._evaluate(values)
         return outputs if batched else {k: v.squeeze(0) for k, v in outputs.items()}
 
@@ -184,26 +185,23 @@ class TensorProductModel(SymcModule):
     def _features(self, pos: Tensor, values: dict[str, Tensor]) -> tuple[dict[int, Tensor], Tensor]:
         batch, n, _ = pos.shape
         flat = pos.reshape(batch * n, 3)
-        cloud = torch.arange(batch, device=pos.device).repeat_interleave(n)
-        senders, receivers = self._graph(flat, cloud)
+        neighbourhood = build_neighbourhood(self.spec.locality, pos, values)
+        senders, receivers = neighbourhood.edge_index
         vectors = flat[senders] - flat[receivers]
+        attributes = self._edge_attributes(neighbourhood, pos)
         h = self._embed(values, batch * n, pos)
         for layer in self.layers:
-            h = layer(h, vectors, senders, receivers)
+            h = layer(h, vectors, senders, receivers, attributes)
         return h, self.energy_head(h[0][..., 0])
 
-    def _graph(self, flat: Tensor, cloud: Tensor) -> tuple[Tensor, Tensor]:
-        with torch.no_grad():
-            if self.locality == "radius":
-                edges = radius_graph(flat.detach(), self.cutoff, cloud)
-            elif self.locality == "knn":
-                edges = knn_graph(flat.detach(), self.k, cloud)
-            else:
-                same = cloud[:, None] == cloud[None, :]
-                same.fill_diagonal_(False)
-                receivers, senders = same.nonzero(as_tuple=True)
-                edges = torch.stack([senders, receivers])
-        return edges[0], edges[1]
+    def _edge_attributes(self, neighbourhood, like: Tensor) -> Tensor | None:
+        """The ``edges`` field's channels on each edge ``(E, c)`` (ones for an edge list), or None."""
+        if not self.edge_dim:
+            return None
+        found = neighbourhood.edge_features
+        if found is None:
+            return like.new_ones(neighbourhood.num_edges, self.edge_dim)
+        return found.to(like.dtype)
 
     def _embed(self, values: dict[str, Tensor], nodes: int, like: Tensor) -> dict[int, Tensor]:
         c = self.channels
@@ -238,7 +236,9 @@ class TensorProductModel(SymcModule):
 class MessageLayer(nn.Module):
     """One convolution: ``h_i += mix(Σ_j TP(h_j, Y(r_ij), w(|r_ij|)) / NEIGHBOUR_SCALE)``, then a gate."""
 
-    def __init__(self, node_irreps: Irreps, edge_irreps: Irreps, impl: str, cutoff: float | None) -> None:
+    def __init__(
+        self, node_irreps: Irreps, edge_irreps: Irreps, impl: str, cutoff: float | None, edge_dim: int = 0
+    ) -> None:
         super().__init__()
         self.lmax = node_irreps.lmax
         c = node_irreps[0].mul
@@ -246,19 +246,34 @@ class MessageLayer(nn.Module):
         self.cutoff = cutoff
         self.tp = TensorProduct(node_irreps, edge_irreps, node_irreps, impl, external_weights=True, batch_hint=4096)
         self.radial = nn.Sequential(
-            nn.Linear(RADIAL_BASIS, RADIAL_HIDDEN), nn.SiLU(), nn.Linear(RADIAL_HIDDEN, c * self.tp.weight_numel)
+            nn.Linear(RADIAL_BASIS + edge_dim, RADIAL_HIDDEN),
+            nn.SiLU(),
+            nn.Linear(RADIAL_HIDDEN, c * self.tp.weight_numel),
         )
         self.mix = nn.Parameter(torch.randn(self.lmax + 1, c, c) / math.sqrt(c))
         self.gate = nn.Linear(c, c * self.lmax) if self.lmax > 0 else None
 
-    def forward(self, h: dict[int, Tensor], vectors: Tensor, senders: Tensor, receivers: Tensor) -> dict[int, Tensor]:
+    def forward(
+        self,
+        h: dict[int, Tensor],
+        vectors: Tensor,
+        senders: Tensor,
+        receivers: Tensor,
+        attributes: Tensor | None = None,
+    ) -> dict[int, Tensor]:
         nodes = h[0].shape[0]
         length = vectors.norm(dim=-1)
         harmonics = torch.cat([spherical_harmonics(l, vectors) for l in range(self.lmax + 1)], dim=-1)
-        weights = self.radial(self._radial_basis(length)).reshape(-1, self.channels, self.tp.weight_numel)
+        radial = self._radial_basis(length)
+        if attributes is not None:  # invariant edge attributes (the graph's per-pair field)
+            radial = torch.cat([radial, attributes], dim=-1)
+        weights = self.radial(radial).reshape(-1, self.channels, self.tp.weight_numel)
         weights = weights * self._envelope(length)[:, None, None]
         flat = torch.cat([h[l].reshape(nodes, -1) for l in range(self.lmax + 1)], dim=-1)
-        messages = self.tp(flat[senders], harmonics, weights)
+        if senders.numel():
+            messages = self.tp(flat[senders], harmonics, weights)
+        else:  # a graph without edges (a shape, not a value: no sync)
+            messages = flat.new_zeros(0, flat.shape[-1])
         summed = flat.new_zeros(nodes, flat.shape[-1]).index_add(0, receivers, messages) / NEIGHBOUR_SCALE
         out, start = {}, 0
         for l in range(self.lmax + 1):
