@@ -121,7 +121,7 @@ def atoms_for(family: str | None, d: int, coherent_for: str | None = None) -> tu
     if family is None:
         return ("T(0)", "scalar", "2xT(0)")
     if coherent_for == "tensor_product":
-        return ("0e", "1o", "2e", "0o", "1e")
+        return ("0e", "1o", "2e", "0e", "1o", "0o")  # mostly natural parity (-1)^l; 0o is refused
     if coherent_for == "attributes":
         return ("0e", "1o", "T(0)", "T(1)", "scalar", "vector") if irreps else ("T(0)", "T(1)", "scalar", "vector")
     found = ["T(0)", "T(1)", "T(2)", "scalar", "vector"]
@@ -171,8 +171,8 @@ def indexing(draw, order: int, default_order: int) -> str:
 @st.composite
 def model_specs(draw) -> str:
     """One ``model M { ... }`` spec text (see the module docstring)."""
-    method = draw(st.sampled_from(("basis",) * 8 + ("frames",) * 5 + ("attributes", "tensor_product") * 4 + ("soft",)))
-    coherent = draw(st.integers(0, 9)) < 8
+    method = draw(st.sampled_from(("basis",) * 7 + ("frames",) * 5 + ("attributes", "tensor_product") * 5 + ("soft",)))
+    coherent = draw(st.integers(0, 9)) < 9
     if coherent:
         families = METHOD_FAMILIES[method]
         sets = "required" if method in ("attributes", "tensor_product", "frames") else "any"
@@ -188,10 +188,12 @@ def model_specs(draw) -> str:
     default_order = 1 if has_set else 0
     names = iter(draw(st.permutations(NAMES)))
 
-    def order_of() -> int:
+    def order_of(output: bool = False) -> int:
         if not has_set:
             return 0 if coherent or draw(st.integers(0, 5)) else draw(st.sampled_from((1, 2)))
         orders = (0, 1, 1, 1) if method in ("frames", "attributes", "tensor_product") and coherent else (0, 1, 1, 2)
+        if method == "tensor_product" and coherent and not output:
+            orders = (1, 1, 1, 1, 1, 0)  # its features are per point
         return draw(st.sampled_from(orders))
 
     atoms = atoms_for(family, group["d"], method) if coherent else ANY_ATOMS
@@ -244,11 +246,13 @@ def model_specs(draw) -> str:
     if coherent and method == "tensor_product":
         out_atoms = ("0e", "1o", "2e")
     for _ in range(draw(st.integers(1, 2))):
-        order = order_of()
+        order = order_of(output=True)
         name = next(names) if draw(st.integers(0, 5)) or not inputs else inputs[0].split(":")[0]
         if any(o.startswith(name + ":") for o in outputs):
             name = next(names)
         rep_atoms = out_atoms
+        if coherent and method == "tensor_product" and order == 0:
+            rep_atoms = ("0e", "0e", "0e", "1o")  # global outputs are invariant scalars (1o is refused)
         if family in AFFINE and point_inputs and order == 1 and draw(st.integers(0, 4)) == 0:
             rep_atoms = ("point",)
         outputs.append(f"{name}: {draw(reps(rep_atoms))}{draw(indexing(order, default_order))}")

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import torch
 from hypothesis import HealthCheck, event, given, settings
-from spec_corpus import LOCALITIES, model_specs
+from spec_corpus import FAMILIES, LOCALITIES, model_specs
 
 import symc
 from symc.errors import SymcError
@@ -97,9 +97,12 @@ def test_generated_specs_that_parse_also_build():
         _built_or_report(text, spec)
 
     parse_then_build()
+    print("corpus:", ", ".join(f"{k}: {v}" for k, v in sorted(stats.items())))  # shown with pytest -s
     assert stats["drawn"] >= 500, stats
     assert stats["parsed"] >= MIN_PARSED_SHARE * stats["drawn"], f"too few generated specs parse: {stats}"
     for method in BUILT_METHODS:
         assert stats[f"method {method}"] >= 10, f"method {method} rarely parses: {stats}"
     for kind in LOCALITIES:
         assert stats[f"locality {kind}"] >= 5, f"locality {kind} rarely parses: {stats}"
+    for family in (*FAMILIES, "S"):
+        assert stats[f"family {family}"] >= 1, f"no spec with a {family} factor parses: {stats}"
