@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from symc import ir
 from symc.errors import SymcError
+from symc.ir.text import register_readers
 
 if TYPE_CHECKING:
     import torch
@@ -97,25 +98,51 @@ def lint(spec_or_path_or_text: SpecSource, model: str | None = None) -> list:
     return record_for(spec).lint(spec)
 
 
-def group(name: str | ir.GroupSpec):
-    """The catalogue group for ``"SO(3)"``, ``"O(3) x S(5)"``, ``"SO+(1,3)"``, ... (or a ``GroupSpec``).
+def _read_group(text: str) -> ir.GroupSpec:
+    from symc.frontend import parse_group
 
-    ``G.sample(batch, generator=...)`` gives ``(batch, s, s)`` elements (a tuple of them for a product).
+    return parse_group(text)
+
+
+def _read_rep(text: str) -> ir.RepExpr:
+    from symc.frontend import parse_rep
+
+    return parse_rep(text)
+
+
+def _read_irreps(text: str):
+    from symc.frontend.reps import parse_irreps
+
+    return parse_irreps(text)
+
+
+# The frontend's grammar is the one reader of group/rep/irreps text; the layers below it reach it here.
+register_readers(group=_read_group, rep=_read_rep, irreps=_read_irreps)
+
+
+def group(name: str | ir.GroupSpec | ir.GroupFactor):
+    """The catalogue group for ``"SO(3)"``, ``"O(3) x S(5)"``, ``"SO+(1,3)"``, ... (or its IR).
+
+    Text is read by the spec grammar (``symc.frontend.parse_group``): ``symc.group(t)`` accepts exactly the
+    groups a spec's ``group t`` line accepts, with the same errors. ``G.sample(batch, generator=...)`` gives
+    ``(batch, s, s)`` elements (a tuple of them for a product).
     """
     from symc.groups import group as catalogue_group
 
-    return catalogue_group(name)
+    return catalogue_group(_read_group(name) if isinstance(name, str) else name)
 
 
 def rep(text: str | ir.RepExpr, group_or_name):
-    """The representation ``text`` (``"T(1,1)"``, ``"2x0e + 1x1o"``) of a group (object or name).
+    """The representation ``text`` (``"T(1,1)"``, ``"2x0e + 1x1o"``) of a group (object, name or IR).
 
-    ``rep(g)`` gives ``(batch, dim, dim)`` matrices for group elements ``g``.
+    Text is read by the spec grammar (``symc.frontend.parse_rep``). ``rep(g)`` gives ``(batch, dim, dim)``
+    matrices for group elements ``g``.
     """
     from symc.groups import rep as catalogue_rep
 
-    G = group(group_or_name) if isinstance(group_or_name, (str, ir.GroupSpec)) else group_or_name
-    return catalogue_rep(text, G)
+    is_ir = isinstance(group_or_name, (str, ir.GroupSpec, ir.GroupFactor))
+    G = group(group_or_name) if is_ir else group_or_name
+    return catalogue_rep(_read_rep(text) if isinstance(text, str) else text, G)
 
 
 def equivariant_basis(group_or_name, rep_in, rep_out, exact: bool = False) -> torch.Tensor:

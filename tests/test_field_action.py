@@ -6,10 +6,10 @@ import pytest
 import torch
 
 from symc.errors import SymcError
+from symc.frontend import parse_group
+from symc.frontend import parse_rep as parse_rep_text
 from symc.groups import act_on_field, field_shape, group
-from symc.groups.names import parse_group
-from symc.groups.rep_text import parse_rep_text
-from symc.ir import FieldSpec
+from symc.ir import FieldSpec, GroupFactor, GroupSpec
 
 F64 = torch.float64
 
@@ -49,7 +49,7 @@ def test_field_shape_errors() -> None:
     with pytest.raises(SymcError, match="inside"):
         field_shape(parse_group("E(3)"), field("point * 1o", 0))
     with pytest.raises(SymcError, match="ambiguous"):
-        field_shape(parse_group("SO(3) x SO(2)"), field("T(1)", 0))
+        field_shape(GroupSpec((GroupFactor("SO", (3,)), GroupFactor("SO", (2,)))), field("T(1)", 0))
 
 
 COMPOSITION_CASES = [

@@ -206,15 +206,17 @@ def test_group_from_ir_and_aliases() -> None:
 @pytest.mark.parametrize(
     ("text", "message", "hint"),
     [
-        ("SO()", "takes 1 size argument", "SO(3)"),
+        ("SO()", "SO takes 1 argument", "SO(3)"),
         ("SO(-1)", "positive integer", None),
         ("S(0)", "positive integer", None),
-        ("Sp(3)", "even matrix size", "Sp(4)"),
-        ("SE3", "cannot read group", "SE(3)"),
-        ("GL(3)", "unknown group family", "GL+(3)"),
+        ("Sp(3)", "even", "Sp(4)"),
+        ("SE3", "unknown group 'SE3'", "SE(3)"),
+        ("GL(3)", "unknown group 'GL'", "GL+(3)"),
+        ("So(3)", "unknown group 'So'", "SO(3)"),
         ("S(n)", "symbolic size", "S(5)"),
         ("SO+(2,2)", "Lorentz", "SO+(1,3)"),
-        ("", "empty group", None),
+        ("SO(3) x O(2)", "at most one geometric factor", None),
+        ("", "unexpected end of the text", None),
     ],
 )
 def test_bad_group_names_raise_with_hints(text: str, message: str, hint: str | None) -> None:
@@ -283,3 +285,33 @@ def test_family_table_facts_agree_with_the_generators(name: str) -> None:
         assert torch.allclose(linear_part.mT @ form @ linear_part, form.expand_as(linear_part), atol=1e-8)
     if facts.has_irreps(factor.args):
         assert facts.rotations and g.linear_size == 3
+
+
+SPEC_GROUP_TEXTS = [
+    "SO(3)", "O(3)", "E(3) x S(n)", "SE(2) x S(5)", "S(4)", "C(6)", "D(4)", "T(3)", "GL+(3)", "SL(2)", "Aff+(2)",
+    "SO+(1,3)", "Lorentz", "Sp(4)", "SO(3) x O(2)", "SO(3) x SO(3)", "S(3) x S(4)", "So(3)", "SE3", "GL(3)",
+    "SO()", "Sp(3)", "SO+(2,2)", "S(0)", "Lorentz(4)", "SO(3)xS(4)", "piecewise SO(3)",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", SPEC_GROUP_TEXTS)
+def test_symc_group_and_a_spec_group_line_agree(text: str) -> None:
+    """``symc.group(t)`` reads ``t`` exactly as a spec's ``group t``: the same factors or the same error."""
+    import symc
+
+    spec_text = f"model A {{ group {text}; input x: T(0); output y: T(0); method basis }}"
+    try:
+        spec_group = symc.parse(spec_text).group
+    except SymcError as error:
+        with pytest.raises(SymcError) as info:
+            symc.group(text)
+        assert info.value.message == error.message and info.value.hint == error.hint
+        return
+    if any(f.is_symbolic for f in spec_group.factors):
+        with pytest.raises(SymcError, match="symbolic size"):
+            symc.group(text)
+    else:
+        assert symc.group(text) == group(spec_group)
+    from symc.frontend import parse_group
+
+    assert parse_group(text) == spec_group

@@ -92,3 +92,30 @@ def test_e3nn_conversion_intertwines_the_representations() -> None:
     right = (theirs @ to_e3nn(x, irreps)[..., None])[..., 0]
     # e3nn builds D from Euler angles computed in float32 internally, so it agrees to ~1e-7 only.
     assert torch.allclose(left, right, atol=1e-5)
+
+
+def test_irreps_is_one_value_read_by_the_spec_grammar() -> None:
+    import symc
+    from symc import ir
+
+    spec = symc.parse("model A { group SO(3); input x: 2x0e + 1o; output y: 0e; method basis }")
+    from_field = Irreps(spec.inputs[0].rep)
+    assert from_field == Irreps("2x0e + 1o") == ir.Irreps("2x0e+1x1o") and isinstance(from_field, ir.Irreps)
+    assert Irrep is ir.Irrep and MulIrrep is ir.MulIrrep
+    assert Irreps("2x(0e + 1o)") == Irreps("0e + 1o + 0e + 1o")
+    assert ir.Irreps(from_field.to_rep()) == from_field
+    with pytest.raises(SymcError, match="not a sum of O"):
+        Irreps("T(1)")
+
+
+def test_so3_imports_no_frontend_solvers_or_groups() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, symc.so3, symc.so3.coupling, symc.so3.irreps; "
+        "bad = [m for m in sys.modules if m.startswith(('symc.frontend', 'symc.solvers', 'symc.groups', 'lark'))]; "
+        "print(bad); assert not bad"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr

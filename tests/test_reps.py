@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symc.errors import SymcError
+from symc.frontend import parse_rep as parse_rep_text
 from symc.groups import (
     DirectSum,
     Dual,
@@ -20,7 +21,6 @@ from symc.groups import (
     lie_algebra_basis,
     rep,
 )
-from symc.groups.rep_text import parse_rep_text
 from symc.ir import DualRep, Irrep, MultipleRep, ProductRep, SumRep, TensorRep
 
 CASES = [
@@ -201,18 +201,19 @@ def test_is_trivial() -> None:
         ("SO(4)", "1o", "exist only"),
         ("SO(3)", "T(20)", "dimension"),
         ("SO(3)", "T(1000000000)", "dimension"),
-        ("SO(3)", "100000000x0e", "dimension"),
+        ("SO(3)", "100000000x0e", "out of range"),
+        ("SO(3)", "5000x5000x0e", "dimension"),
         ("S(5)", "point", "geometric group"),
-        ("SO(3) x SO(2)", "T(1)", "ambiguous"),
+        ("SO(3) x SO(2)", "T(1)", "at most one geometric factor"),
         ("SO(3)", "T(1", "expected ')'"),
-        ("SO(3)", "pont", "did you mean point"),
-        ("SO(3)", "0xT(1)", "at least 1"),
+        ("SO(3)", "pont", "unknown representation 'pont'"),
+        ("SO(3)", "0xT(1)", "out of range"),
     ],
 )
 def test_bad_reps_raise(group_name: str, text: str, message: str) -> None:
     with pytest.raises(SymcError) as info:
         rep(text, group_name)
-    assert message in str(info.value)
+    assert message in str(info.value) and info.value.hint
 
 
 @pytest.mark.parametrize(
@@ -256,3 +257,31 @@ def test_composite_reps_on_gl3(terms: list[str], as_product: bool, seed: int) ->
     a = random_algebra(g, seed)
     assert_close_relative(r(expm(a)), expm(r.drho(a)), tol=1e-11)
     assert_close_relative(r.drho_apply(a, x[:1]), r.drho(a) @ x[:1], tol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("group_name", "text", "field_dim", "matrix_dim"),
+    [
+        ("E(3)", "point", 3, 4),
+        ("SE(2)", "point + T(1)", 4, 5),
+        ("T(3)", "2x point + T(1)", 9, 11),
+        ("Aff+(2)", "point + T(1,1)", 6, 7),
+        ("E(3)", "point + frame + orientation", 15, 16),
+        ("SO(3)", "T(2) + 2x1o", 15, 15),
+    ],
+)
+def test_one_rep_dim_counts_points_as_fields_and_as_matrices(
+    group_name: str, text: str, field_dim: int, matrix_dim: int
+) -> None:
+    """``symc.ir.dims.rep_dim`` is the only dimension function: a point has d field entries, d+1 matrix rows."""
+    import symc
+    from symc.frontend import parse_group, parse_rep
+    from symc.groups import field_shape
+    from symc.ir import FieldSpec
+    from symc.ir.dims import rep_dim
+
+    (factor,) = parse_group(group_name).factors
+    expr = parse_rep(text)
+    assert rep_dim(expr, factor) == field_dim == field_shape(parse_group(group_name), FieldSpec("f", expr, 0))[-1]
+    assert rep_dim(expr, factor, homogeneous=True) == matrix_dim == symc.rep(text, group_name).dim
+    assert not hasattr(symc.groups, "rep_dim")

@@ -33,6 +33,7 @@ from symc.ir import (
 )
 from symc.ir.dims import AFFINE_FAMILIES, carries_o3_irreps, defining_dim, rep_dim
 from symc.ir.families import families_where
+from symc.ir.irreps import Irreps
 
 NAMED_REPS: dict[str, Callable[[], RepExpr]] = {
     "point": Point,
@@ -57,6 +58,27 @@ def lower_rep(node: Tree | Token, source: SourceText, group: GroupSpec | None = 
     if group is not None:
         check_rep_size(rep, group, source.of(node))
     return rep
+
+
+def parse_irreps(text: str) -> Irreps:
+    """Irreps text (``"2x0e + 1x1o"``, zero multiplicities allowed) → ``ir.Irreps``, through the spec grammar.
+
+    The reader behind ``symc.so3.Irreps(text)`` and ``symc.nn.TensorProduct("0e+1o", ...)``.
+    """
+    from symc.frontend.syntax import parse_tree
+
+    source = SourceText(text, "<irreps>")
+    try:
+        node = parse_tree(source, "rep_only").children[0]
+        return Irreps(_RepLowering(source, None, 0, zero_multiplicity=True).lower(node, inside=None))
+    except SymcError as error:
+        if "outside the supported range" in error.message:
+            raise
+        raise SymcError(
+            f"cannot parse irreps term in '{text}': {error.message}",
+            error.location,
+            "write terms like 2x0e + 1x1o: a multiplicity ≥ 0, 'x', a degree ≥ 0 and parity e or o",
+        ) from None
 
 
 def check_rep_size(rep: RepExpr, group: GroupSpec, loc: SourceLocation) -> None:
@@ -104,7 +126,10 @@ def _children(rep: RepExpr) -> tuple[RepExpr, ...]:
 
 
 class _RepLowering:
-    def __init__(self, source: SourceText, group: GroupSpec | None, order: int) -> None:
+    def __init__(
+        self, source: SourceText, group: GroupSpec | None, order: int, zero_multiplicity: bool = False
+    ) -> None:
+        self.zero_multiplicity = zero_multiplicity
         self.source = source
         self.group = group
         self.order = order
@@ -133,7 +158,7 @@ class _RepLowering:
     def _multiple(self, node: Tree, inside: str | None) -> RepExpr:
         count_token, base = node.children
         count = to_int(count_token, self.source)
-        if not 1 <= count <= MAX_MULTIPLICITY:
+        if not (0 if self.zero_multiplicity else 1) <= count <= MAX_MULTIPLICITY:
             raise SymcError(
                 f"multiplicity {count} is out of range",
                 self.source.of_token(count_token),

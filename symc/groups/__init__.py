@@ -15,7 +15,7 @@ from symc.groups.rep_nodes import (
     TensorProductRep,
     Trivial,
 )
-from symc.groups.reps import MAX_DIM, acting_factor_index, rep, rep_dim
+from symc.groups.reps import MAX_DIM, acting_factor_index, rep
 
 __all__ = [
     "MAX_DIM",
@@ -38,5 +38,4 @@ __all__ = [
     "group",
     "lie_algebra_basis",
     "rep",
-    "rep_dim",
 ]

@@ -12,9 +12,9 @@ from symc.errors import SymcError
 from symc.groups import algebras as alg
 from symc.groups import sampling
 from symc.groups.matrix_group import MatrixGroup, ProductGroup, Sampler, enumerate_permutations
-from symc.groups.names import parse_group, validate_factor
 from symc.ir import GroupFactor, GroupSpec
 from symc.ir.families import FAMILIES
+from symc.ir.text import read_group
 
 AnyGroup = MatrixGroup | ProductGroup
 
@@ -22,10 +22,12 @@ AnyGroup = MatrixGroup | ProductGroup
 def group(spec: str | GroupSpec | GroupFactor) -> AnyGroup:
     """Concrete group for a name or IR: a ``MatrixGroup`` for one factor, a ``ProductGroup`` for ``G x H``.
 
-    Raises ``SymcError`` (with a hint) for unknown names, bad arities and symbolic sizes such as ``S(n)``.
+    Text is read by the frontend's grammar (``symc.ir.text.read_group``), so it gets exactly the checks and
+    errors of a spec's ``group`` line; the catalogue itself works on IR. Raises ``SymcError`` (with a hint)
+    for unknown names, bad arities and symbolic sizes such as ``S(n)``.
     """
     if isinstance(spec, str):
-        spec = parse_group(spec)
+        spec = read_group(spec)
     if isinstance(spec, GroupFactor):
         return matrix_group(spec)
     if not isinstance(spec, GroupSpec):
@@ -35,8 +37,11 @@ def group(spec: str | GroupSpec | GroupFactor) -> AnyGroup:
 
 
 def matrix_group(factor: GroupFactor) -> MatrixGroup:
-    """Build one factor; its sizes must be concrete integers."""
-    validate_factor(factor)
+    """Build one factor; its sizes must be concrete integers (``piecewise G`` gives G's matrices)."""
+    if factor.family not in FAMILIES or len(factor.args) != FAMILIES[factor.family].arity:
+        raise SymcError(f"not a catalogue group factor: {factor}", hint="build IR with symc.frontend.parse_group")
+    if factor.piecewise:
+        factor = GroupFactor(factor.family, factor.args, loc=factor.loc)
     if factor.is_symbolic:
         raise SymcError(
             f"{factor} has a symbolic size; concrete matrices need an integer",

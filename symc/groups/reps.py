@@ -21,7 +21,6 @@ from symc.groups.rep_nodes import (
     TensorProductRep,
     Trivial,
 )
-from symc.groups.rep_text import parse_rep_text
 from symc.ir import (
     DualRep,
     GroupFactor,
@@ -36,7 +35,9 @@ from symc.ir import (
     SumRep,
     TensorRep,
 )
+from symc.ir.dims import rep_dim
 from symc.ir.families import FAMILIES
+from symc.ir.text import read_rep
 
 MAX_DIM = 10**7
 _GEOMETRIC_ONLY = (Point, Orientation, RotationFrame)
@@ -50,7 +51,7 @@ def rep(text_or_ir: str | RepExpr, group: AnyGroup | str | GroupSpec | GroupFact
     products and dimensions above 10^7.
     """
     g = make_group(group) if isinstance(group, (str, GroupSpec, GroupFactor)) else group
-    expr = parse_rep_text(text_or_ir) if isinstance(text_or_ir, str) else text_or_ir
+    expr = read_rep(text_or_ir) if isinstance(text_or_ir, str) else text_or_ir
     if not isinstance(expr, RepExpr):
         raise SymcError(f"not a representation: {expr!r}", hint='pass text such as "T(1)" or an ir.RepExpr')
     if isinstance(g, ProductGroup):
@@ -74,44 +75,8 @@ def acting_factor_index(g: ProductGroup) -> int:
     )
 
 
-def rep_dim(expr: RepExpr, g: MatrixGroup) -> int:
-    """Dimension of ``expr`` realised over ``g`` (points count d+1 for affine groups), in exact integers.
-
-    Stops multiplying as soon as the running size exceeds ``MAX_DIM``, so absurd exponents cost nothing.
-    """
-    if isinstance(expr, TensorRep):
-        out = 1
-        for _ in range(expr.k + expr.l):
-            out *= g.linear_size
-            if out > MAX_DIM:
-                return out
-        return out
-    if isinstance(expr, Irrep):
-        return 2 * expr.l + 1
-    if isinstance(expr, Point):
-        return g.matrix_size
-    if isinstance(expr, Orientation):
-        return g.linear_size
-    if isinstance(expr, RotationFrame):
-        return g.linear_size**2
-    if isinstance(expr, SumRep):
-        return sum(rep_dim(t, g) for t in expr.terms)
-    if isinstance(expr, ProductRep):
-        out = 1
-        for f in expr.factors:
-            out *= rep_dim(f, g)
-            if out > MAX_DIM:
-                return out
-        return out
-    if isinstance(expr, DualRep):
-        return rep_dim(expr.base, g)
-    if isinstance(expr, MultipleRep):
-        return expr.mult * rep_dim(expr.base, g)
-    raise SymcError(f"not a representation expression: {expr!r}")
-
-
 def check_dim(expr: RepExpr, g: MatrixGroup) -> None:
-    dim = rep_dim(expr, g)
+    dim = rep_dim(expr, g.factor, homogeneous=True, limit=MAX_DIM)  # Rep.dim: a point counts d+1 if affine
     if dim > MAX_DIM:
         raise SymcError(
             f"representation {expr} of {g.name} has dimension {dim if dim < 10**30 else 'above 10^30'}",

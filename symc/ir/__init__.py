@@ -5,6 +5,7 @@ never take part in equality, hashing or the canonical text.
 """
 
 from symc.ir.group import GROUP_FAMILIES, GroupFactor, GroupSpec
+from symc.ir.irreps import Irreps, MulIrrep
 from symc.ir.model import (
     ArchitectureSpec,
     CallValue,
@@ -38,9 +39,11 @@ __all__ = [
     "GroupFactor",
     "GroupSpec",
     "Irrep",
+    "Irreps",
     "LocalitySpec",
     "MethodSpec",
     "ModelSpec",
+    "MulIrrep",
     "MultipleRep",
     "Orientation",
     "Point",

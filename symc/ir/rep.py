@@ -30,12 +30,20 @@ class TensorRep(RepExpr):
         return f"T({self.k})" if self.l == 0 else f"T({self.k},{self.l})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Irrep(RepExpr):
-    """A real O(3) irrep of degree ``l`` and parity ``p`` (+1 even ``e``, -1 odd ``o``)."""
+    """A real O(3) irrep of degree ``l`` and parity ``p`` (+1 even ``e``, -1 odd ``o``); ``symc.so3.Irrep`` too."""
 
     l: int
     parity: int
+
+    @property
+    def p(self) -> int:
+        return self.parity
+
+    @property
+    def dim(self) -> int:
+        return 2 * self.l + 1
 
     def __str__(self) -> str:
         return f"{self.l}{'e' if self.parity == 1 else 'o'}"
