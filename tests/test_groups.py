@@ -315,3 +315,25 @@ def test_symc_group_and_a_spec_group_line_agree(text: str) -> None:
     from symc.frontend import parse_group
 
     assert parse_group(text) == spec_group
+
+
+def test_derived_family_sets_follow_the_table() -> None:
+    """The per-layer names that remain are lookups in the one table."""
+    from symc.frontend.groups import _COUNT_FAMILIES, PIECEWISE_FAMILIES
+    from symc.frontend.reps import ROTATION_LIKE_FAMILIES
+    from symc.ir.dims import AFFINE_FAMILIES
+    from symc.ir.families import FAMILIES
+    from symc.layers.hidden import SELF_DUAL_FAMILIES
+    from symc.methods.frames.model import FAMILY_FRAMES
+    from symc.solvers.quadrature import COMPACT_FAMILIES
+
+    assert AFFINE_FAMILIES == {n for n, f in FAMILIES.items() if f.affine} == {"SE", "E", "T", "Aff+"}
+    assert SELF_DUAL_FAMILIES == {n for n, f in FAMILIES.items() if f.self_dual}
+    assert (
+        COMPACT_FAMILIES
+        == {n for n, f in FAMILIES.items() if f.quadrature}
+        <= {n for n, f in FAMILIES.items() if f.compact}
+    )
+    assert ROTATION_LIKE_FAMILIES == {n for n, f in FAMILIES.items() if f.rotations}
+    assert set(PIECEWISE_FAMILIES) == {"E", "SE"} and _COUNT_FAMILIES == {"S", "C", "D"}
+    assert FAMILY_FRAMES == {n: f.frame_kind for n, f in FAMILIES.items() if f.frame_kind is not None}

@@ -16,7 +16,8 @@ from symc.groups.matrix_group import MatrixGroup, ProductGroup
 from symc.groups.rep_nodes import DirectSum, FactorRep, PointRep, Rep
 from symc.groups.reps import rep
 from symc.ir import FieldSpec, GroupSpec, Point
-from symc.ir.dims import AFFINE_FAMILIES, rep_dim
+from symc.ir.dims import rep_dim
+from symc.ir.families import FAMILIES
 from symc.ir.rep import DualRep, Irrep, MultipleRep, ProductRep, RepExpr, SumRep, TensorRep
 
 Element = torch.Tensor | tuple[torch.Tensor, ...]
@@ -35,7 +36,7 @@ def field_shape(group_spec: GroupSpec, field: FieldSpec) -> tuple[int | str, ...
             f"fields of {group_spec} are ambiguous: it has {len(geometric)} geometric factors",
             hint="a field's representation refers to the single geometric factor",
         )
-    _check_point_placement(field.rep, geometric[0].family in AFFINE_FAMILIES if geometric else False)
+    _check_point_placement(field.rep, FAMILIES[geometric[0].family].affine if geometric else False)
     dim = rep_dim(field.rep, geometric[0]) if geometric else _scalar_dim(field.rep, group_spec)
     perm = group_spec.permutation_factor
     n = perm.args[0] if perm is not None else "n"
