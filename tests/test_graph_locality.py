@@ -192,3 +192,10 @@ def test_frames_refuses_graph_locality_in_the_frontend():
             """model F { group E(3) x S(n); input pos: point, bonds: T(0) per pair; output y: T(0) global
             locality graph(edges = bonds); method frames(backbone = gnn) }"""
         )
+
+
+@pytest.mark.parametrize("method", ["attributes", "tensor_product"])
+def test_a_geometric_edges_field_is_refused(method):
+    spec = symc.parse(SPECS[method].replace("LAYERS", "1").replace("bonds: 2x0e", "bonds: 1o"))
+    with pytest.raises(SymcError, match=r"bonds.*scalars"):
+        symc.build(spec)
