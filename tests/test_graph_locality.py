@@ -199,3 +199,20 @@ def test_a_geometric_edges_field_is_refused(method):
     spec = symc.parse(SPECS[method].replace("LAYERS", "1").replace("bonds: 2x0e", "bonds: 1o"))
     with pytest.raises(SymcError, match=r"bonds.*scalars"):
         symc.build(spec)
+
+
+@pytest.mark.parametrize(("kind", "k", "r"), [("knn", 3, None), ("radius", None, 0.6), ("complete", None, None)])
+def test_frames_gnn_slots_are_the_builder_edges(kind, k, r):
+    from symc.methods.frames.backbones import MessagePassing
+
+    pos = torch.rand(3, 9, 3, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    graph = MessagePassing(1, 0, 1, 0, 4, 1, kind, k, r).neighbours(pos)
+    valid = torch.ones_like(graph.index, dtype=torch.bool) if graph.valid is None else graph.valid
+    found = {(b * 9 + int(j), b * 9 + i) for b, i, m in valid.nonzero().tolist() for j in [graph.index[b, i, m]]}
+    sq = (pos[:, :, None] - pos[:, None]).pow(2).sum(-1)
+    if kind == "knn":
+        sq = sq + torch.diag_embed(torch.full((3, 9), torch.inf, dtype=torch.float64))
+        expected = {(b * 9 + j, b * 9 + i) for b in range(3) for i in range(9) for j in sq[b, i].argsort()[:k].tolist()}
+    else:
+        expected = _brute(pos, (lambda sq, i, j: sq[i, j] <= r * r) if r else (lambda sq, i, j: True))
+    assert found == expected

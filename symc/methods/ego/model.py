@@ -1,4 +1,6 @@
-"""Graph models from a spec: ``locality ego(k)`` (SPEN), plus the whole-graph 2-IGN and message-passing baselines.
+"""Graph models from a spec: ``locality ego(k)`` (SPEN), ``locality graph(edges = F)`` (message passing along F's
+edges, ``graph_model(spec, "mpnn")``), and the whole-graph 2-IGN baseline. The structure of every form comes from
+``symc.locality.build_neighbourhood`` (through ``GraphCodec``).
 
 ``build_ego_model`` compiles ``group S(n)`` specs with ``locality ego(k = ..., edges = <per-pair input>)``; fields
 are channels of ``T(0)`` per node, per pair or global. ``graph_model`` builds any of the three architectures on the

@@ -1,4 +1,5 @@
-"""A plain message-passing baseline (GIN-like sum aggregation): as expressive as 1-WL, no more.
+"""Message passing along a given graph (GIN-like sum aggregation): what ``method basis`` builds for
+``group S(n)`` with ``locality graph(edges = F)``, and the baseline of the sub-graph models. As expressive as 1-WL.
 
 ``h_v <- act(W_self h_v + W_msg sum_{u ~ v} (h_u + e_uv))`` on the coalesced graph of a ``GraphBatch``. It is the
 comparison point for the sub-graph models: it cannot tell apart 1-WL-equivalent graphs such as two triangles and
