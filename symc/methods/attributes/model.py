@@ -125,7 +125,6 @@ class AttributesModel(SymcModule):
             )
         self.in_slots = [s for f in spec.inputs if f is not pair for s in field_slots(f, d)]
         self.out_slots = [s for f in spec.outputs for s in field_slots(f, d)]
-        _check_orders(spec, self.edges_field)
         self.pos_slot = next(s for s in self.in_slots if s.kind == "point" and s.field.order == 1)
         self.ori_slot = next((s for s in self.in_slots if s.kind == "orientation" and s.field.order == 1), None)
         self.frame_slot = next((s for s in self.in_slots if s.kind == "frame" and s.field.order == 1), None)
@@ -338,16 +337,6 @@ class AttributesModel(SymcModule):
                 piece = piece + pos
             outputs.setdefault(slot.field.name, []).append(piece)
         return {name: torch.cat(pieces, dim=-1) for name, pieces in outputs.items()}
-
-
-def _check_orders(spec: ModelSpec, edges_field: str | None) -> None:
-    for field in spec.inputs + spec.outputs:
-        if field.order > 1 and not (field.name == edges_field and field in spec.inputs):
-            raise SymcError(
-                f"method attributes takes global and per-point fields; '{field.name}' is per pair",
-                location=field.loc,
-                hint="pair features are the invariants symc derives; drop the per-pair field",
-            )
 
 
 def build_attributes_model(spec: ModelSpec, backbone: nn.Module | None = None) -> AttributesModel:
