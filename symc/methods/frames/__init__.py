@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from symc.ir.families import FAMILIES
 from symc.methods.frames import rules
 from symc.methods.record import Accepts, MethodRecord, Param, Signature
 
@@ -39,7 +40,7 @@ RECORD = MethodRecord(
     accepts=Accepts(
         "SO(d), O(d), SE(d), E(d), T(d), GL+(d), SL(d), Aff+(d) and S(n) alone or as x S(n), "
         "including piecewise E(d)/SE(d); global and per-point fields",
-        families=frozenset({"SO", "O", "SE", "E", "T", "GL+", "SL", "Aff+"}),
+        families=frozenset(name for name, family in FAMILIES.items() if family.frame_kind),
         max_geometric=1,
         piecewise=True,
         field_orders=frozenset({0, 1}),

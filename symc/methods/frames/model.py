@@ -18,6 +18,7 @@ from symc.errors import SymcError
 from symc.groups import act_on_field, group
 from symc.groups.matrix_group import MatrixGroup
 from symc.ir import CallValue, FieldSpec, GroupFactor, Irrep, ModelSpec, Point, TensorRep
+from symc.ir.families import FAMILIES
 from symc.layers.fields import FieldCodec
 from symc.layers.model import SymcModule
 from symc.layers.summary import LayerSummary, ModelSummary
@@ -37,8 +38,7 @@ SUMMARY_N = 10  # set size at which summary() estimates FLOPs
 SCALAR_REPS = (Irrep(0, 1), TensorRep(0))  # invariant scalars; the gnn sees their pair products on its edges
 LINEAR_REPS = (TensorRep(1), Irrep(1, -1))  # vectors moved by the linear part L itself (D¹(R) = R for 1o)
 # family -> (frame kind, minimum points): minimum = what pins the translation and enough axes in 3D.
-FAMILY_FRAMES = {"SO": "rotation", "O": "orthogonal", "SE": "rotation", "E": "orthogonal", "T": "translation",
-                 "GL+": "affine", "SL": "affine", "Aff+": "affine"}  # fmt: skip
+FAMILY_FRAMES = {name: f.frame_kind for name, f in FAMILIES.items() if f.frame_kind}  # the family table's
 RIGID_KINDS = ("rotation", "orthogonal", "translation")  # frames that keep distances between points
 
 
