@@ -37,8 +37,7 @@ from symc.solvers.sort_frames import sorting_frames
 SUMMARY_N = 10  # set size at which summary() estimates FLOPs
 SCALAR_REPS = (Irrep(0, 1), TensorRep(0))  # invariant scalars; the gnn sees their pair products on its edges
 LINEAR_REPS = (TensorRep(1), Irrep(1, -1))  # vectors moved by the linear part L itself (D¹(R) = R for 1o)
-# family -> (frame kind, minimum points): minimum = what pins the translation and enough axes in 3D.
-FAMILY_FRAMES = {name: f.frame_kind for name, f in FAMILIES.items() if f.frame_kind}  # the family table's
+FAMILY_FRAMES = {name: f.frame_kind for name, f in FAMILIES.items() if f.frame_kind}  # family -> frame kind
 RIGID_KINDS = ("rotation", "orthogonal", "translation")  # frames that keep distances between points
 
 
