@@ -408,6 +408,13 @@ PIECEWISE = ("group piecewise E(3) x S(n)", "input pos: point")
 MOVED_RULES = [
     # (statements, message, line, column, hint)
     (
+        (*TP, "output y: 0e global", "method tensor_product(lmax = 30)"),
+        "lmax = 30 is past the highest degree symc builds tables for (24)",
+        5,
+        3,
+        "lmax ≤ 24",
+    ),
+    (
         (*TP, "input x: 2e", "output y: 0e global", "method tensor_product(lmax = 1)"),
         "field 'x' has irrep 2e; method tensor_product carries irreps of parity (-1)^l up to lmax = 1",
         4,

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from symc.errors import SymcError
 from symc.ir import FieldSpec, Irrep, ModelSpec, MultipleRep, Point, RepExpr, SumRep
+from symc.ir.irreps import MAX_L
 
 DEFAULT_LMAX = 2
 FORCES = (Irrep(1, -1), MultipleRep(1, Irrep(1, -1)))  # a per-point 1o next to a global energy: -dE/dpos
@@ -27,6 +28,12 @@ def judge(spec: ModelSpec) -> None:
         )
     position = points[0]
     lmax = int(spec.method.get("lmax", DEFAULT_LMAX))
+    if lmax > MAX_L:
+        raise SymcError(
+            f"lmax = {lmax} is past the highest degree symc builds tables for ({MAX_L})",
+            spec.method.loc,
+            f"use lmax ≤ {MAX_L} (lmax = 2 or 3 is typical)",
+        )
     edges = spec.locality.get("edges")  # a graph locality's per-pair adjacency is read by the locality
     for field in spec.inputs:
         if field is position or (edges is not None and field.name == str(edges)):
