@@ -229,7 +229,8 @@ def model_specs(draw) -> str:
         scalar_point_inputs.append((name, width))
     if locality in ("ego", "graph") and (has_set or not coherent):
         name = next(names)
-        scalars = ("0e", "2x0e") if method == "tensor_product" else ("T(0)", "scalar", "2xT(0)")
+        # Edge channels are invariant scalars; now and then a vector, which the frontend refuses.
+        scalars = ("0e", "2x0e", "0e", "1o") if method == "tensor_product" else ("T(0)", "scalar", "2xT(0)")
         inputs.append(f"{name}: {draw(st.sampled_from(scalars))} per pair")
         pair_inputs.append(name)
     for _ in range(draw(st.integers(0 if inputs else 1, 2))):

@@ -408,6 +408,20 @@ PIECEWISE = ("group piecewise E(3) x S(n)", "input pos: point")
 MOVED_RULES = [
     # (statements, message, line, column, hint)
     (
+        (*TP, "input b: 1o per pair", "output y: 0e global", "locality graph(b)", "method tensor_product"),
+        "the edges field 'b' must be scalars (k x 0e); it contains 1o",
+        4,
+        9,
+        "2x0e per pair",
+    ),
+    (
+        (*ATTR, "input b: T(1) per pair", "output y: 0e global", "locality graph(b)", "method attributes"),
+        "the edges field 'b' must be scalars (0e, T(0)); it contains T(1)",
+        4,
+        9,
+        "2x0e per pair",
+    ),
+    (
         (*TP, "output y: 0e global", "method tensor_product(lmax = 30)"),
         "lmax = 30 is past the highest degree symc builds tables for (24)",
         5,

@@ -20,6 +20,7 @@ from symc.ir import (
 READOUTS = ("sum", "mean")  # max does not commute with vector outputs
 # What an input atom may be (symc.methods.attributes.fields turns each into a slot).
 INPUT_ATOMS = (Point(), Orientation(), RotationFrame(), Irrep(0, 1), TensorRep(0), Irrep(1, -1), TensorRep(1))
+SCALARS = (Irrep(0, 1), TensorRep(0))
 GRID_DIMENSIONS = (2, 3)  # orientation grids on S^1 and S^2
 
 
@@ -46,6 +47,15 @@ def judge(spec: ModelSpec) -> None:
                 field.loc,
                 "pair features are the invariants symc derives from the positions; drop the per-pair field",
             )
+    for field in spec.inputs:
+        if edges is not None and field.name == str(edges):
+            bad = next((a for a, _ in _atoms(field.rep) if a not in SCALARS), None)
+            if bad is not None:
+                raise SymcError(
+                    f"the edges field '{field.name}' must be scalars (0e, T(0)); it contains {bad}",
+                    field.loc,
+                    "the graph's channels are invariant edge attributes, e.g. 'bonds: 2x0e per pair'",
+                )
     frames = 0
     for field in spec.inputs:
         for atom, copies in _atoms(field.rep):

@@ -36,7 +36,16 @@ def judge(spec: ModelSpec) -> None:
         )
     edges = spec.locality.get("edges")  # a graph locality's per-pair adjacency is read by the locality
     for field in spec.inputs:
-        if field is position or (edges is not None and field.name == str(edges)):
+        if edges is not None and field.name == str(edges):
+            bad = next((a for a in _irreps(field.rep) if a != Irrep(0, 1)), None)
+            if bad is not None:
+                raise SymcError(
+                    f"the edges field '{field.name}' must be scalars (k x 0e); it contains {bad}",
+                    field.loc,
+                    "the graph's channels are invariant edge attributes, e.g. 'bonds: 2x0e per pair'",
+                )
+            continue
+        if field is position:
             continue
         _no_points(field)
         if field.order != 1:
