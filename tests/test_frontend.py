@@ -60,17 +60,17 @@ CONSTRUCTS = [
     "model A { group S(n); input adj: T(0) per edge, h: 3T(0); output y: T(0) global; locality graph(adj); "
     "method basis; nonlinearity relu; readout max; dtype float32 }",
     "model A { group SE(3) x S(n); input pos: point, o: orientation, f: frame; output e: 0e global\n"
-    "  locality radius(2); method attributes(orientations = 12) }",
+    "  locality radius(2); method attributes }",
     "model A { group E(3) x S(n); input pos: point, h: 4x0e + 2x1o; output F: 1o; locality knn(8)\n"
     "  method tensor_product(3, impl = gaunt) }",
     "model A { group piecewise E(3) x S(n); input pos: point, part: T(0); output pos: point\n"
-    "  method frames(mlp, labels = part) }",
+    "  method frames(mlp, labels = part, parts = 2) }",
     "model A { group S(n); input adj: T(0) per pair, h: T(0); output y: T(0); locality ego(2, edges = adj)\n"
     "  method basis }",
     "model A { group E(3) x S(n); input p: point; output d: 0e global; method attributes(orientations = 12) }",
     "model A { group C(4) x S(n); input v: T(1); output d: T(0); locality global; method basis }",
     "model A { group SO(3) x S(n); input v: T(1); output d: T(0); method frames(custom) }",
-    "model A { group SL(3); input x: 3xT(1); output y: T(0); method basis; nonlinearity norm }",
+    "model A { group SL(3); input x: 3xT(1); output y: T(0); method basis; nonlinearity tanh }",
     "model A { group T(2) x S(n); input p: point; output c: point global; method basis; layers 2 }",
 ]
 

@@ -196,9 +196,9 @@ def test_frames_refuses_graph_locality_in_the_frontend():
 
 @pytest.mark.parametrize("method", ["attributes", "tensor_product"])
 def test_a_geometric_edges_field_is_refused(method):
-    spec = symc.parse(SPECS[method].replace("LAYERS", "1").replace("bonds: 2x0e", "bonds: 1o"))
-    with pytest.raises(SymcError, match=r"bonds.*scalars"):
-        symc.build(spec)
+    with pytest.raises(SymcError, match=r"bonds.*scalars") as refused:
+        symc.parse(SPECS[method].replace("LAYERS", "1").replace("bonds: 2x0e", "bonds: 1o"))
+    assert refused.value.location is not None
 
 
 @pytest.mark.parametrize(("kind", "k", "r"), [("knn", 3, None), ("radius", None, 0.6), ("complete", None, None)])

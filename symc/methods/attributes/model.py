@@ -35,7 +35,6 @@ import math
 import torch
 from torch import Tensor, nn
 
-from symc.errors import SymcError
 from symc.ir import ModelSpec
 from symc.layers.model import SymcModule
 from symc.layers.nonlinear import activation
@@ -116,13 +115,7 @@ class AttributesModel(SymcModule):
         edges = spec.locality.get("edges") if spec.locality.kind == "graph" else None
         self.edges_field = None if edges is None else str(edges)
         pair = next((f for f in spec.inputs if f.name == self.edges_field), None)
-        self.edge_dim = 0 if pair is None else len(field_slots(pair, d))
-        if pair is not None and any(slot.kind != "scalar" for slot in field_slots(pair, d)):
-            raise SymcError(  # the frontend's rule too: the graph's channels are invariant edge attributes
-                f"the edges field '{pair.name}' must be scalars (0e, T(0)), got {pair.rep}",
-                location=pair.loc,
-                hint="e.g. 'bonds: 2x0e per pair'",
-            )
+        self.edge_dim = 0 if pair is None else len(field_slots(pair, d))  # scalars: rules.judge
         self.in_slots = [s for f in spec.inputs if f is not pair for s in field_slots(f, d)]
         self.out_slots = [s for f in spec.outputs for s in field_slots(f, d)]
         self.pos_slot = next(s for s in self.in_slots if s.kind == "point" and s.field.order == 1)
