@@ -606,3 +606,10 @@ def test_rules_judged_at_parse(statements, message, line, column, hint):
 def test_gated_names_the_default_gates_of_method_basis():
     spec = parse(model("group SO(3)", "input x: 1o", "output y: 1o", "method basis", "nonlinearity gated", "hidden 4"))
     assert build_model(spec) is not None
+
+
+def test_backbone_and_grid_sizes_past_their_resource_bounds_are_refused_at_parse():
+    text = model("group E(3) x S(n)", "input p: point", "output q: point", "method frames(gnn(hidden = 100000))")
+    assert_error(error(text), "'hidden' of backbone gnn must be at most 4096, got 100000", 5, 30, "memory")
+    text = model("group E(3) x S(n)", "input p: point", "output e: 0e global", "method attributes(orientations = 5000)")
+    assert_error(error(text), "'orientations' of method attributes must be at most 4096", 5, 36)

@@ -164,6 +164,12 @@ class ArgumentBinder:
         if too_small:
             bound = "positive" if param.positive else f"at least {param.minimum:g}"
             raise SymcError(f"'{key}' of {what} must be {bound}, got {value:g}", self.source.of(node), param.doc)
+        if param.maximum is not None and value > param.maximum:
+            raise SymcError(
+                f"'{key}' of {what} must be at most {param.maximum:g}, got {value:g}",
+                self.source.of(node),
+                f"{param.doc}; larger values would not fit in memory",
+            )
         return value
 
     def _input_reference(self, param: Param, name: str, node: Node, key: str, what: str) -> str:

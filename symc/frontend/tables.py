@@ -28,8 +28,11 @@ MAX_MATRIX_SIZE = 4096  # d of a matrix group: one sampled element of SO(4096) i
 MAX_SET_SIZE = 10**6  # concrete n of S(n), k of C(k) and D(k)
 
 
-_WIDTH = Param("int", "width of each hidden layer", minimum=1)
-_DEPTH = Param("int", "number of layers", minimum=1)
+# Resource bounds of the built-in backbones: 64 float64 layers of 4096² weights are 8.6 GB.
+MAX_BACKBONE_WIDTH = 4096
+MAX_BACKBONE_LAYERS = 64
+_WIDTH = Param("int", "width of each hidden layer", minimum=1, maximum=MAX_BACKBONE_WIDTH)
+_DEPTH = Param("int", "number of layers", minimum=1, maximum=MAX_BACKBONE_LAYERS)
 
 BACKBONES: dict[str, Signature] = {
     "mlp": Signature({"hidden": _WIDTH, "layers": _DEPTH}, doc="a multilayer perceptron on the flattened inputs"),

@@ -30,6 +30,7 @@ class Param:
     kind: str
     doc: str
     minimum: float | None = None
+    maximum: float | None = None  # a resource bound: past it the model would not fit in memory
     positive: bool = False
     choices: tuple[str, ...] = ()
     input_order: int | None = None
