@@ -7,11 +7,9 @@ own ``judge``. A spec that passes builds: the builders refuse nothing a spec say
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from symc.errors import SourceLocation, SymcError
-from symc.ir import FieldSpec, GroupSpec, Irrep, ModelSpec, MultipleRep, Point, RepExpr, SumRep
-from symc.ir.dims import AFFINE_FAMILIES
+from symc.ir import FieldSpec, GroupSpec, Irrep, ModelSpec, Point, RepExpr, rep_atoms
+from symc.ir.families import FAMILIES
 from symc.methods.record import Accepts, MethodRecord
 from symc.methods.registry import record_for, records
 
@@ -51,7 +49,7 @@ def judge_spec(spec: ModelSpec, group_loc: SourceLocation | None) -> MethodRecor
             "write `group piecewise E(3)`, or drop them",
         )
     if cap.irreps_fields:
-        affine = all(f.family in AFFINE_FAMILIES for f in spec.group.geometric_factors)
+        affine = all(FAMILIES[f.family].affine for f in spec.group.geometric_factors)
         for field in spec.inputs + spec.outputs:
             bad = next((a for a in _atoms(field.rep) if not (isinstance(a, Irrep) or (affine and a == Point()))), None)
             if bad is not None:
@@ -127,12 +125,5 @@ def _check_output(field: FieldSpec, group: GroupSpec, cap: Accepts, what: str) -
         )
 
 
-def _atoms(rep: RepExpr) -> Iterator[RepExpr]:
-    """The terms of a sum of multiples; anything else (a product, a dual) is one opaque atom."""
-    if isinstance(rep, SumRep):
-        for term in rep.terms:
-            yield from _atoms(term)
-    elif isinstance(rep, MultipleRep):
-        yield from _atoms(rep.base)
-    else:
-        yield rep
+def _atoms(rep: RepExpr) -> list[RepExpr]:
+    return [atom for atom, _ in rep_atoms(rep)]

@@ -28,6 +28,7 @@ from symc.ir.rep import (
     RotationFrame,
     SumRep,
     TensorRep,
+    rep_atoms,
 )
 
 __all__ = [
@@ -55,4 +56,5 @@ __all__ = [
     "TensorRep",
     "Value",
     "order_name",
+    "rep_atoms",
 ]

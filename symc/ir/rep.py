@@ -7,6 +7,7 @@ its canonical text, which round-trips through the parser.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -110,6 +111,17 @@ class MultipleRep(RepExpr):
 
     def __str__(self) -> str:
         return f"{self.mult}x{_wrap(self.base, (SumRep, ProductRep))}"
+
+
+def rep_atoms(rep: RepExpr, copies: int = 1) -> Iterator[tuple[RepExpr, int]]:
+    """``(atom, copies)`` for each term of a sum of multiples, in order; a product or a dual is one atom."""
+    if isinstance(rep, SumRep):
+        for term in rep.terms:
+            yield from rep_atoms(term, copies)
+    elif isinstance(rep, MultipleRep):
+        yield from rep_atoms(rep.base, copies * rep.mult)
+    else:
+        yield rep, copies
 
 
 def _wrap(node: RepExpr, kinds: type | tuple[type, ...]) -> str:

@@ -21,7 +21,16 @@ import torch
 from torch import Tensor
 
 from symc.errors import SymcError
-from symc.ir import FieldSpec, Irrep, MultipleRep, Orientation, Point, RepExpr, RotationFrame, SumRep, TensorRep
+from symc.ir import (
+    FieldSpec,
+    Irrep,
+    Orientation,
+    Point,
+    RepExpr,
+    RotationFrame,
+    TensorRep,
+    rep_atoms,
+)
 from symc.locality import EdgeListError
 
 SCALARS = (Irrep(0, 1), TensorRep(0))
@@ -61,14 +70,9 @@ def field_dim(field: FieldSpec, d: int) -> int:
 
 
 def _atoms(rep: RepExpr) -> Iterator[RepExpr]:
-    if isinstance(rep, SumRep):
-        for term in rep.terms:
-            yield from _atoms(term)
-    elif isinstance(rep, MultipleRep):
-        for _ in range(rep.mult):
-            yield from _atoms(rep.base)
-    else:
-        yield rep
+    for atom, copies in rep_atoms(rep):
+        for _ in range(copies):
+            yield atom
 
 
 def _kind(atom: RepExpr, field: FieldSpec, d: int) -> tuple[str, int]:

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from symc.errors import SymcError
 from symc.ir import (
     Irrep,
     ModelSpec,
-    MultipleRep,
     Orientation,
     Point,
     RepExpr,
     RotationFrame,
-    SumRep,
     TensorRep,
+    rep_atoms,
 )
 
 READOUTS = ("sum", "mean")  # max does not commute with vector outputs
@@ -49,7 +46,7 @@ def judge(spec: ModelSpec) -> None:
             )
     for field in spec.inputs:
         if edges is not None and field.name == str(edges):
-            bad = next((a for a, _ in _atoms(field.rep) if a not in SCALARS), None)
+            bad = next((a for a, _ in rep_atoms(field.rep) if a not in SCALARS), None)
             if bad is not None:
                 raise SymcError(
                     f"the edges field '{field.name}' must be scalars (0e, T(0)); it contains {bad}",
@@ -58,7 +55,7 @@ def judge(spec: ModelSpec) -> None:
                 )
     frames = 0
     for field in spec.inputs:
-        for atom, copies in _atoms(field.rep):
+        for atom, copies in rep_atoms(field.rep):
             if atom not in INPUT_ATOMS:
                 raise SymcError(
                     f"method attributes cannot use {atom} in input '{field.name}'",
@@ -94,15 +91,4 @@ def judge(spec: ModelSpec) -> None:
 
 
 def _has_data_orientations(rep: RepExpr) -> bool:
-    return any(atom in (Orientation(), RotationFrame()) for atom, _ in _atoms(rep))
-
-
-def _atoms(rep: RepExpr, copies: int = 1) -> Iterator[tuple[RepExpr, int]]:
-    """``(atom, copies)`` of a sum of multiples (a product or a dual is one opaque atom)."""
-    if isinstance(rep, SumRep):
-        for term in rep.terms:
-            yield from _atoms(term, copies)
-    elif isinstance(rep, MultipleRep):
-        yield from _atoms(rep.base, copies * rep.mult)
-    else:
-        yield rep, copies
+    return any(atom in (Orientation(), RotationFrame()) for atom, _ in rep_atoms(rep))

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from symc.errors import SymcError
-from symc.ir import DualRep, Irrep, ModelSpec, MultipleRep, Point, ProductRep, RepExpr, SumRep, TensorRep
+from symc.ir import DualRep, Irrep, ModelSpec, Point, ProductRep, RepExpr, TensorRep, rep_atoms
 
 READOUTS = ("mean", "sum")  # max does not commute with the equivariant (linear) readout of non-scalar fields
 # The scalar activation inside the gates; `gated` names the default. A norm nonlinearity is not built.
@@ -95,12 +93,6 @@ def _trivial(rep: RepExpr) -> bool:
     return False
 
 
-def _atoms(rep: RepExpr) -> Iterator[RepExpr]:
-    """The terms of a sum of multiples; anything else (a product, a dual) is one atom."""
-    if isinstance(rep, SumRep):
-        for term in rep.terms:
-            yield from _atoms(term)
-    elif isinstance(rep, MultipleRep):
-        yield from _atoms(rep.base)
-    else:
-        yield rep
+def _atoms(rep: RepExpr) -> list[RepExpr]:
+    return [atom for atom, _ in rep_atoms(rep)]
+

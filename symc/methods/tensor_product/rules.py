@@ -7,10 +7,8 @@ outputs, and irreps of natural parity (-1)^l up to ``lmax`` (the node features c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from symc.errors import SymcError
-from symc.ir import FieldSpec, Irrep, ModelSpec, MultipleRep, Point, RepExpr, SumRep
+from symc.ir import FieldSpec, Irrep, ModelSpec, MultipleRep, Point, RepExpr, rep_atoms
 from symc.ir.irreps import MAX_L
 
 DEFAULT_LMAX = 2
@@ -97,12 +95,7 @@ def _natural(field: FieldSpec, lmax: int) -> None:
             )
 
 
-def _irreps(rep: RepExpr) -> Iterator[RepExpr]:
+def _irreps(rep: RepExpr) -> list[RepExpr]:
     """The atoms of a sum of multiples (the record's ``Accepts`` made them irreps or points)."""
-    if isinstance(rep, SumRep):
-        for term in rep.terms:
-            yield from _irreps(term)
-    elif isinstance(rep, MultipleRep):
-        yield from _irreps(rep.base)
-    else:
-        yield rep
+    return [atom for atom, _ in rep_atoms(rep)]
+
