@@ -63,26 +63,6 @@ class SubgraphBatch:
     edge_id: Tensor
 
 
-def check_edge_index(edge_index: Tensor, num_nodes: int) -> None:
-    """Raise ``SymcError`` unless ``edge_index`` is an integer ``(2, E)`` tensor with entries in ``[0, num_nodes)``."""
-    if edge_index.dtype in (torch.bool,) or edge_index.is_floating_point() or edge_index.is_complex():
-        raise SymcError(
-            f"edge_index must hold integers, got dtype {edge_index.dtype}",
-            hint="pass a torch.long tensor of node indices, shape (2, E)",
-        )
-    if edge_index.dim() != 2 or edge_index.shape[0] != 2:
-        raise SymcError(
-            f"edge_index must have shape (2, E), got {tuple(edge_index.shape)}",
-            hint="torch_geometric's convention: row 0 holds sources, row 1 targets",
-        )
-    if edge_index.numel() and (int(edge_index.min()) < 0 or int(edge_index.max()) >= num_nodes):
-        raise SymcError(
-            f"edge_index has entries outside [0, {num_nodes}): min {int(edge_index.min())}, "
-            f"max {int(edge_index.max())}",
-            hint="node indices count from 0 within the whole batch; negative indices are not allowed",
-        )
-
-
 def coalesce_undirected(edge_index: Tensor, num_nodes: int) -> UndirectedGraph:
     """Symmetrise, drop self-loops and merge duplicates of a checked ``(2, E)`` edge index. O(E log E)."""
     edge_index = edge_index.long()
