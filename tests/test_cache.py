@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from symc.solvers import cache, solve_equivariant_basis
-from symc.solvers.cache import cache_dir, cache_info, cache_key, clear_cache
+from symc.runtime import disk_cache as cache
+from symc.runtime.disk_cache import cache_dir, cache_info, cache_key, clear_cache
+from symc.solvers import solve_equivariant_basis
 
 
 @pytest.fixture(autouse=True)

@@ -211,7 +211,7 @@ def test_corrupt_clebsch_gordan_cache_file_is_recomputed(monkeypatch: pytest.Mon
 
 def test_clebsch_gordan_cache_writes_are_atomic(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     """A write that fails before its rename leaves neither a partial entry nor a temporary file."""
-    import symc.solvers.cache as solver_cache
+    import symc.runtime.disk_cache as solver_cache
 
     _fresh_cg_cache(monkeypatch, tmp_path / "failing")
 

@@ -1,4 +1,5 @@
-"""Runtime support with no symc dependencies.
+"""Runtime support below every numeric floor (it imports only ``symc.paths`` and ``symc.errors``).
 
-The torch-only runtime that standalone modules embed, and the CPU allocator setting.
+The torch-only runtime that standalone modules embed, the CPU allocator setting, and the disk cache of
+solved bases and Clebsch–Gordan tensors.
 """

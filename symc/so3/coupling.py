@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from symc.so3 import disk_cache as cache
+from symc.runtime import disk_cache as cache
 from symc.so3.harmonics import spherical_harmonics
 
 # Bump whenever the computation or layout of cached Clebsch–Gordan tensors changes (old entries stop matching).
@@ -128,7 +128,7 @@ def _pair_problem(l1: int, l2: int) -> str:
 
 @lru_cache(maxsize=512)
 def _pair_cached(l1: int, l2: int) -> torch.Tensor:
-    """Every l3 of (l1, l2) from the disk cache (``symc.so3.disk_cache``), computed and stored on a miss."""
+    """Every l3 of (l1, l2) from the disk cache (``symc.runtime.disk_cache``), computed and stored on a miss."""
     problem = _pair_problem(l1, l2)
     key = hashlib.sha256(problem.encode()).hexdigest()
     expected = (2 * l1 + 1, 2 * l2 + 1, (2 * l1 + 1) * (2 * l2 + 1))

@@ -3,7 +3,7 @@
 Never imports the frontend or the backend.
 """
 
-from symc.solvers.cache import cache_dir, cache_info, cache_key, clear_cache
+from symc.runtime.disk_cache import cache_dir, cache_info, cache_key, clear_cache
 from symc.solvers.equivariant import (
     build_constraints,
     dense_constraint_nullspace,

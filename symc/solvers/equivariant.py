@@ -19,7 +19,7 @@
 
 Every result is certified (see :class:`Certificate`): relative residual ≤ RESIDUAL_LIMIT on all generators,
 an unambiguous spectral gap, and — for compact groups — the character-predicted dimension, all of which
-raise ``SymcError`` when violated. Results are cached on disk and in memory (:mod:`symc.solvers.cache`).
+raise ``SymcError`` when violated. Results are cached on disk and in memory (:mod:`symc.runtime.disk_cache`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from symc.errors import SymcError
 from symc.groups import MatrixGroup, ProductGroup, generator_elements, lie_algebra_basis
 from symc.groups.rep_nodes import Rep
 from symc.ir import GroupFactor, GroupSpec, RepExpr
-from symc.solvers import cache
+from symc.runtime import disk_cache as cache
 from symc.solvers.characters import predicted_dimension
 from symc.solvers.constraints import IntertwinerConstraints, spectral_norms
 from symc.solvers.nullspace import dense_svd_nullspace, gram_nullspace
