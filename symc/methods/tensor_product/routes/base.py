@@ -9,6 +9,8 @@ grid route reads e3nn's layout directly.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import torch
 from torch import Tensor, nn
 
@@ -18,7 +20,8 @@ OUTER_CHUNK_ELEMENTS = 2**24  # bound on the outer-product intermediate of the d
 
 
 class Route(nn.Module):
-    """Base of the execution routes; subclasses set ``name`` and implement ``unit_forward`` or ``forward``."""
+    """Base of the execution routes: the tables of a descriptor. Subclasses set ``name`` and define
+    ``forward``, directly (the grid route) or through ``ChannelMajorRoute.unit_forward``."""
 
     name = ""
 
@@ -78,6 +81,13 @@ class Route(nn.Module):
             self._cast_cache[key] = getattr(self, name).to(dtype=like.dtype, device=like.device)
         return self._cast_cache[key]
 
+    def extra_repr(self) -> str:
+        return f"{self.name}: {self.descriptor.summary()}"
+
+
+class ChannelMajorRoute(Route, ABC):
+    """A route computing on channel-major units ``(M, c, unit)``: e3nn's layout is permuted in and out here."""
+
     def forward(self, x: Tensor, y: Tensor, w: Tensor) -> Tensor:
         """e3nn-layout ``x (M, D1)``, ``y (M, D2)``, weights ``(M|1, c|1, n)`` → ``(M, Dout)``."""
         c = self.units.channels
@@ -87,15 +97,12 @@ class Route(nn.Module):
         out = self.unit_forward(xs, ys, w)
         return _permute(out.reshape(xs.shape[0], -1), self.from_channels_out, c)
 
+    @abstractmethod
     def unit_forward(self, x: Tensor, y: Tensor, w: Tensor) -> Tensor:
         """Channel-major ``x (M, c, d1)``, ``y (M, c|1, d2)``, weights → ``(M, c, dout)``."""
-        raise NotImplementedError
-
-    def extra_repr(self) -> str:
-        return f"{self.name}: {self.descriptor.summary()}"
 
 
-class GauntUnitRoute(Route):
+class GauntUnitRoute(ChannelMajorRoute):
     """A channel-major Gaunt route: weights scale each input-1 irrep, then each output irrep."""
 
     def unit_forward(self, x: Tensor, y: Tensor, w: Tensor) -> Tensor:
@@ -103,8 +110,9 @@ class GauntUnitRoute(Route):
         x = x * w[..., :n1][..., self.irrep_of_1]
         return self.product(x, y) * w[..., n1:][..., self.irrep_of_out]
 
+    @abstractmethod
     def product(self, x: Tensor, y: Tensor) -> Tensor:
-        raise NotImplementedError
+        """The unweighted Gaunt product of channel-major ``x`` and ``y`` → ``(M, c, dout)``."""
 
 
 def _permute(x: Tensor, index: Tensor, channels: int) -> Tensor:

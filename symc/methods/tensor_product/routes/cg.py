@@ -30,7 +30,7 @@ from torch import Tensor
 
 from symc.methods.tensor_product.descriptor import TensorProductDescriptor
 from symc.methods.tensor_product.paths import Path, Units, offsets, unit_dim
-from symc.methods.tensor_product.routes.base import Route, outer_gemm
+from symc.methods.tensor_product.routes.base import ChannelMajorRoute, outer_gemm
 from symc.so3.coupling import clebsch_gordan
 
 
@@ -147,7 +147,7 @@ def cg_blocks_forward(x: Tensor, y: Tensor, weight: Tensor, layout: CGLayout, va
     return torch.cat([sums[i3] for i3 in range(len(layout.out_dims))]).permute(1, 2, 0)
 
 
-class CGDenseRoute(Route):
+class CGDenseRoute(ChannelMajorRoute):
     """``cg-dense``: the path weights folded into one ``(d1·d2, dout)`` coupling per call, one GEMM."""
 
     name = "cg-dense"
