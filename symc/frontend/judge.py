@@ -31,6 +31,7 @@ def judge_spec(spec: ModelSpec, group_loc: SourceLocation | None) -> MethodRecor
         what += f" with locality {spec.locality.kind}"
     _check_group(spec.group, cap, what, group_loc)
     _check_orders(spec, cap, what)
+    _check_knob_choices(spec, cap, what)
     if any(f.piecewise for f in spec.group.factors):
         if not cap.piecewise:
             raise SymcError(
@@ -82,6 +83,18 @@ def _check_orders(spec: ModelSpec, cap: Accepts, what: str) -> None:
                 f"{what} does not take {order_word(field.order)} fields; '{field.name}' is one",
                 field.loc,
                 f"{what} takes {taken} fields",
+            )
+
+
+def _check_knob_choices(spec: ModelSpec, cap: Accepts, what: str) -> None:
+    for choices in cap.knob_choices:
+        value = getattr(spec.architecture, choices.knob)
+        if value is not None and value not in choices.allowed:
+            why = f" ({choices.why})" if choices.why else ""
+            raise SymcError(
+                f"{choices.knob} '{value}' is not available for {what}",
+                spec.architecture.loc_of(choices.knob) or spec.loc,
+                f"use one of {', '.join(choices.allowed)}{why}",
             )
 
 

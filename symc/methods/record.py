@@ -48,7 +48,15 @@ class Signature:
 
 
 ALL_ORDERS = frozenset({0, 1, 2})
-KNOBS = frozenset({"hidden", "layers", "nonlinearity", "readout", "dtype"})
+
+
+@dataclass(frozen=True)
+class KnobChoices:
+    """The values of a choice knob (``nonlinearity``, ``readout``) a method builds, and why the others are not."""
+
+    knob: str
+    allowed: tuple[str, ...]
+    why: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,7 +78,7 @@ class Accepts:
     point_output_needs_set: bool = False  # a `point` output needs S(n) (points are centred by their centroid)
     field_orders: frozenset[int] = ALL_ORDERS  # orders an input or output may have
     localities: frozenset[str] = frozenset({"complete", "global"})
-    knobs: frozenset[str] = KNOBS  # architecture statements the method reads
+    knob_choices: tuple[KnobChoices, ...] = ()  # narrower than the language's choices for some knobs
     backbone: bool = False  # symc.build(spec, backbone=module) is accepted
 
 

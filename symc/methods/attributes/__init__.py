@@ -50,6 +50,7 @@ RECORD = MethodRecord(
         needs_point_input=True,
         outputs=SCALAR_VECTOR_POINT,
         localities=frozenset({"complete", "radius", "knn", "graph"}),
+        knob_choices=rules.KNOB_CHOICES,
     ),
     build=_build,
     judge=rules.judge,

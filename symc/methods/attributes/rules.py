@@ -13,8 +13,9 @@ from symc.ir import (
     TensorRep,
     rep_atoms,
 )
+from symc.methods.record import KnobChoices
 
-READOUTS = ("sum", "mean")  # max does not commute with vector outputs
+KNOB_CHOICES = (KnobChoices("readout", ("sum", "mean"), "max does not commute with vector outputs"),)
 # What an input atom may be (symc.methods.attributes.fields turns each into a slot).
 INPUT_ATOMS = (Point(), Orientation(), RotationFrame(), Irrep(0, 1), TensorRep(0), Irrep(1, -1), TensorRep(1))
 SCALARS = (Irrep(0, 1), TensorRep(0))
@@ -29,12 +30,6 @@ def judge(spec: ModelSpec) -> None:
             "method attributes takes a width as `hidden` (its features are invariant)",
             arch.loc_of("hidden") or spec.loc,
             "write e.g. `hidden 64`",
-        )
-    if arch.readout is not None and arch.readout not in READOUTS:
-        raise SymcError(
-            f"readout '{arch.readout}' is not available for method attributes",
-            arch.loc_of("readout") or spec.loc,
-            f"use {' or '.join(READOUTS)} (max does not commute with vector outputs)",
         )
     edges = spec.locality.get("edges")  # a graph locality's per-pair adjacency is read by the locality
     for field in spec.inputs + spec.outputs:

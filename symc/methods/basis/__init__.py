@@ -44,6 +44,7 @@ RECORD = MethodRecord(
         max_geometric=1,
         point_output_needs_set=True,
         localities=frozenset({"complete", "global"}),
+        knob_choices=rules.KNOB_CHOICES,
     ),
     build=_build,
     solve=_solve,

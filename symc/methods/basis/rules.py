@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from symc.errors import SymcError
 from symc.ir import DualRep, Irrep, ModelSpec, Point, ProductRep, RepExpr, TensorRep, rep_atoms
+from symc.methods.record import KnobChoices
 
-READOUTS = ("mean", "sum")  # max does not commute with the equivariant (linear) readout of non-scalar fields
 # The scalar activation inside the gates; `gated` names the default. A norm nonlinearity is not built.
-NONLINEARITIES = ("gated", "relu", "silu", "tanh")
+KNOB_CHOICES = (
+    KnobChoices(
+        "nonlinearity",
+        ("gated", "relu", "silu", "tanh"),
+        "non-scalar channels are always gated by invariant scalars; the choice picks the scalar activation",
+    ),
+    KnobChoices("readout", ("mean", "sum"), "max does not commute with the linear readout of non-scalar fields"),
+)
 
 
 def judge(spec: ModelSpec) -> None:
@@ -36,21 +43,6 @@ def judge(spec: ModelSpec) -> None:
             "add a per-point input",
         )
     judge_field_layout(spec, "method basis")
-    nonlinearity = spec.architecture.nonlinearity
-    if nonlinearity is not None and nonlinearity not in NONLINEARITIES:
-        raise SymcError(
-            f"nonlinearity '{nonlinearity}' is not available for method basis",
-            spec.architecture.loc_of("nonlinearity") or spec.loc,
-            f"use one of {', '.join(NONLINEARITIES)}: non-scalar channels are always gated by invariant scalars, "
-            "the choice picks the scalar activation",
-        )
-    readout = spec.architecture.readout
-    if readout is not None and readout not in READOUTS:
-        raise SymcError(
-            f"readout '{readout}' is not available for method basis",
-            spec.architecture.loc_of("readout") or spec.loc,
-            f"use one of {', '.join(READOUTS)}",
-        )
 
 
 def judge_field_layout(spec: ModelSpec, what: str) -> None:

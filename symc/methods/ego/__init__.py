@@ -25,6 +25,7 @@ RECORD = MethodRecord(
         max_geometric=0,
         permutation="required",
         localities=frozenset({"ego", "graph"}),
+        knob_choices=rules.KNOB_CHOICES,
     ),
     build=_build,
     judge=rules.judge,

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from symc.errors import SymcError
 from symc.ir import Irrep, ModelSpec, MultipleRep, RepExpr, SumRep, TensorRep
+from symc.methods.record import KnobChoices
 
-ACTIVATIONS = ("relu", "silu", "tanh")  # pointwise maps keep permutation equivariance
+KNOB_CHOICES = (
+    KnobChoices("nonlinearity", ("relu", "silu", "tanh"), "pointwise maps keep permutation equivariance"),
+)
 
 
 def judge(spec: ModelSpec) -> None:
@@ -24,13 +27,6 @@ def judge(spec: ModelSpec) -> None:
             f"hidden {hidden}: graph models have channels of scalars",
             spec.architecture.loc_of("hidden") or spec.loc,
             "write a width (e.g. `hidden 32`) or scalar channels such as `32xT(0)`",
-        )
-    nonlinearity = spec.architecture.nonlinearity
-    if nonlinearity is not None and nonlinearity not in ACTIVATIONS:
-        raise SymcError(
-            f"nonlinearity '{nonlinearity}' is not available for graph models",
-            spec.architecture.loc_of("nonlinearity") or spec.loc,
-            f"use one of {', '.join(ACTIVATIONS)} (pointwise maps keep permutation equivariance)",
         )
 
 
