@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import torch
 
@@ -47,14 +48,11 @@ class SolvedModel:
 
     def map(self, rep_in: RepExpr, rep_out: RepExpr) -> SolvedMap | None:
         """The solved ``rep_in -> rep_out`` map, or None when this model did not need it."""
-        return self._index().get((rep_in, rep_out))
+        return self._by_pair.get((rep_in, rep_out))
 
-    def _index(self) -> dict[tuple[RepExpr, RepExpr], SolvedMap]:
-        index = self.__dict__.get("_by_pair")
-        if index is None:
-            index = {(m.rep_in, m.rep_out): m for m in self.maps}
-            object.__setattr__(self, "_by_pair", index)  # a cache on a frozen value, never compared
-        return index
+    @cached_property
+    def _by_pair(self) -> dict[tuple[RepExpr, RepExpr], SolvedMap]:
+        return {(m.rep_in, m.rep_out): m for m in self.maps}
 
     def certificates(self) -> list[dict]:
         """One row per solved (not closed-form) map: reps, dimension, source and certificate."""
