@@ -15,9 +15,9 @@ from lark import Token, Tree
 from symc.errors import SymcError
 from symc.frontend.numbers import to_int
 from symc.frontend.source import SourceText
-from symc.frontend.suggest import did_you_mean
 from symc.frontend.tables import BACKBONES, Param, Signature
 from symc.ir import CallValue, FieldSpec, Value, order_name
+from symc.ir.suggest import did_you_mean
 
 Node = Tree | Token
 

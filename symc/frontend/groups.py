@@ -9,11 +9,11 @@ from lark import Token, Tree
 from symc.errors import SourceLocation, SymcError
 from symc.frontend.numbers import to_int
 from symc.frontend.source import SourceText
-from symc.frontend.suggest import closest
 from symc.frontend.tables import MAX_MATRIX_SIZE, MAX_SET_SIZE
 from symc.ir import GROUP_FAMILIES, GroupFactor, GroupSpec
 from symc.ir.families import ALIASES as FAMILY_ALIASES
 from symc.ir.families import FAMILIES, GroupFamily, families_where
+from symc.ir.suggest import closest
 
 # Derived from the family table (``symc.ir.families``): arity, argument meaning, examples, aliases.
 FAMILY_INFO: dict[str, GroupFamily] = FAMILIES

@@ -106,9 +106,7 @@ def _check_group(group: GroupSpec, cap: Accepts, what: str, loc: SourceLocation 
     geometric = group.geometric_factors
     if cap.max_geometric is not None and len(geometric) > cap.max_geometric:
         allowed = "no geometric group factor" if cap.max_geometric == 0 else f"at most {cap.max_geometric}"
-        raise SymcError(
-            f"{what} supports {allowed} besides S(n), got {group}", loc, f"{what} handles {cap.groups}"
-        )
+        raise SymcError(f"{what} supports {allowed} besides S(n), got {group}", loc, f"{what} handles {cap.groups}")
     if cap.permutation == "required" and group.permutation_factor is None:
         raise SymcError(f"{what} needs an S(n) factor, got {group}", loc, f"{what} handles {cap.groups}")
     if cap.permutation == "forbidden" and group.permutation_factor is not None:

@@ -16,9 +16,9 @@ from symc.frontend.judge import judge_spec
 from symc.frontend.numbers import to_int
 from symc.frontend.reps import lower_rep
 from symc.frontend.source import SourceText
-from symc.frontend.suggest import did_you_mean
 from symc.frontend.tables import INDEXING_ORDERS, KNOB_CHOICES, LOCALITIES, MAX_LAYERS, MAX_REP_DIM, Signature
 from symc.ir import ArchitectureSpec, FieldSpec, GroupSpec, LocalitySpec, MethodSpec, ModelSpec, Program, RepExpr
+from symc.ir.suggest import did_you_mean
 from symc.methods.registry import method_keywords
 
 _SINGLE_STATEMENTS = ("group", "locality", "method", "hidden", "layers", "nonlinearity", "readout", "dtype")

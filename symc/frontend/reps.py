@@ -15,7 +15,6 @@ from lark import Token, Tree
 from symc.errors import SourceLocation, SymcError
 from symc.frontend.numbers import to_int
 from symc.frontend.source import SourceText
-from symc.frontend.suggest import did_you_mean
 from symc.frontend.tables import MAX_MULTIPLICITY, MAX_REP_DIM
 from symc.ir import (
     DualRep,
@@ -34,6 +33,7 @@ from symc.ir import (
 from symc.ir.dims import AFFINE_FAMILIES, carries_o3_irreps, defining_dim, rep_dim
 from symc.ir.families import families_where
 from symc.ir.irreps import Irreps
+from symc.ir.suggest import did_you_mean
 
 NAMED_REPS: dict[str, Callable[[], RepExpr]] = {
     "point": Point,

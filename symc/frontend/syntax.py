@@ -20,7 +20,7 @@ from lark.lexer import PatternStr, TerminalDef
 
 from symc.errors import SymcError
 from symc.frontend.source import SourceText
-from symc.frontend.suggest import closest
+from symc.ir.suggest import closest
 from symc.paths import cache_dir
 
 START_RULES = ("start", "rep_only", "group_only")
@@ -98,9 +98,7 @@ def _load_tables(path: Path, key: str) -> Lark | None:
         stored = json.loads(path.read_text(encoding="utf-8"))
         if stored.get("key") != key:
             return None
-        return Lark._load_from_dict(
-            _decode(stored["data"]), _decode(stored["memo"]), postlex=_NewlinesInsideBrackets()
-        )
+        return Lark._load_from_dict(_decode(stored["data"]), _decode(stored["memo"]), postlex=_NewlinesInsideBrackets())
     except FileNotFoundError:
         return None
     except Exception:

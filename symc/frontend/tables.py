@@ -68,4 +68,3 @@ LOCALITIES: dict[str, Signature] = {
         doc="messages flow along a given graph",
     ),
 }
-

@@ -26,4 +26,3 @@ def build_model(spec: ModelSpec, backbone: object = None, solved: object = None)
     if solved is None:
         solved = record.solve(spec)  # None for methods that solve nothing ahead
     return record.build(spec, backbone, solved).to(spec_dtype(spec))
-

@@ -60,8 +60,9 @@ def check_records(records: tuple[object, ...]) -> tuple[MethodRecord, ...]:
     for record in checked:
         first = next(r for r in checked if r.method == record.method)
         if record.keywords != first.keywords:
-            raise RegistryError(f"method records {first.name} and {record.name} give method {record.method} "
-                                "different keywords")
+            raise RegistryError(
+                f"method records {first.name} and {record.name} give method {record.method} different keywords"
+            )
     return checked
 
 

@@ -11,11 +11,7 @@ from symc.methods.record import Accepts, MethodRecord, Param, Signature
 
 MAX_ORIENTATIONS = 4096  # the grid's N² orientation pairs per point: 16.8 M at the bound
 KEYWORDS = Signature(
-    {
-        "orientations": Param(
-            "int", "size of the orientation grid on the sphere", minimum=1, maximum=MAX_ORIENTATIONS
-        )
-    },
+    {"orientations": Param("int", "size of the orientation grid on the sphere", minimum=1, maximum=MAX_ORIENTATIONS)},
     doc="weight sharing over invariant pair attributes",
 )
 SCALAR_VECTOR_POINT = frozenset({Irrep(0, 1), Irrep(1, -1), TensorRep(0), TensorRep(1), Point()})

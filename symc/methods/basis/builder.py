@@ -43,7 +43,6 @@ class BasisModel(SymcModule):
         """The solved IR the model was built from: its bases with their certificates."""
         return self.bases.solved
 
-
     def forward(self, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
         batched, n = self.codec.validate(inputs, self.dtype, self.device)
         values = inputs if batched else {name: x.unsqueeze(0) for name, x in inputs.items()}

@@ -87,4 +87,3 @@ def _trivial(rep: RepExpr) -> bool:
 
 def _atoms(rep: RepExpr) -> list[RepExpr]:
     return [atom for atom, _ in rep_atoms(rep)]
-

@@ -6,9 +6,7 @@ from symc.errors import SymcError
 from symc.ir import Irrep, ModelSpec, MultipleRep, RepExpr, SumRep, TensorRep
 from symc.methods.record import KnobChoices
 
-KNOB_CHOICES = (
-    KnobChoices("nonlinearity", ("relu", "silu", "tanh"), "pointwise maps keep permutation equivariance"),
-)
+KNOB_CHOICES = (KnobChoices("nonlinearity", ("relu", "silu", "tanh"), "pointwise maps keep permutation equivariance"),)
 
 
 def judge(spec: ModelSpec) -> None:

@@ -98,4 +98,3 @@ def _natural(field: FieldSpec, lmax: int) -> None:
 def _irreps(rep: RepExpr) -> list[RepExpr]:
     """The atoms of a sum of multiples (the record's ``Accepts`` made them irreps or points)."""
     return [atom for atom, _ in rep_atoms(rep)]
-
