@@ -21,7 +21,16 @@ ALIASES: dict[str, GroupFactor] = {name: GroupFactor(fam, args) for name, (fam, 
 PIECEWISE_FAMILIES = tuple(sorted(families_where(lambda f: f.piecewise)))
 # Families whose size counts points or group order rather than a matrix dimension.
 _COUNT_FAMILIES = families_where(lambda f: f.counts)
-_GLUED = re.compile(r"^([A-Za-z]+\+?)(\d+)$")
+# A size glued to the family name: SE3, SE_3, Sp4, GL+3; a symbol for S only: Sn, S_n.
+_GLUED = re.compile(r"^([A-Za-z]+\+?)_?(\d+|[a-z])$")
+# SOplus, SO_plus: the '+' of SO+, GL+, Aff+ spelt out.
+_PLUS_WORD = re.compile(r"_?plus$", re.IGNORECASE)
+Args = tuple[int | str, ...]
+# Families written out in words, for hints only (the language spells a group by its family).
+_SPELLED_OUT = {
+    "symmetric": "S", "permutation": "S", "sym": "S", "cyclic": "C", "dihedral": "D", "rotation": "SO",
+    "orthogonal": "O", "euclidean": "E", "translation": "T", "symplectic": "Sp", "affine": "Aff+",
+}  # fmt: skip
 
 
 def lower_group(node: Tree, source: SourceText) -> GroupSpec:
@@ -47,7 +56,9 @@ def _lower_factor(node: Tree, source: SourceText) -> GroupFactor:
         factor = GroupFactor(alias.family, alias.args, piecewise, loc=loc)
     else:
         if name not in GROUP_FAMILIES:
-            raise SymcError(f"unknown group '{name}'", source.of(name_token), _unknown_group_hint(name))
+            raise SymcError(
+                f"unknown group '{name}'", source.of(name_token), _unknown_group_hint(name, _written(args_node, source))
+            )
         args = tuple(_lower_size(arg, source) for arg in args_node.children) if args_node is not None else ()
         factor = GroupFactor(name, args, piecewise, loc=loc)
         _check_sizes(factor, loc)
@@ -68,17 +79,59 @@ def _lower_size(node: Tree, source: SourceText) -> int | str:
     return -value if node.data == "negative_size" else value
 
 
-def _unknown_group_hint(name: str) -> str:
-    glued = _GLUED.match(name)
-    if glued:
-        family = closest(glued.group(1), GROUP_FAMILIES, cutoff=1.0)
-        if family is not None:
-            return f"did you mean {family}({glued.group(2)})?"
-    known = [*GROUP_FAMILIES, *ALIASES]
-    match = closest(name, known)
-    if match is not None:
-        return f"did you mean {match if match in ALIASES else FAMILY_INFO[match].example}?"
+def _written(args_node: Tree | None, source: SourceText) -> Args | None:
+    """The sizes written after an unknown name, to keep them in the suggestion (``None``: none written)."""
+    if args_node is None:
+        return None
+    try:
+        return tuple(_lower_size(arg, source) for arg in args_node.children)
+    except SymcError:
+        return None
+
+
+def _unknown_group_hint(name: str, args: Args | None) -> str:
+    spelling = suggest_group(name, args)
+    if spelling is not None:
+        return f"did you mean {spelling}?"
     return "known groups: " + ", ".join([*(FAMILY_INFO[f].example for f in GROUP_FAMILIES), *ALIASES])
+
+
+def suggest_group(name: str, args: Args | None = None, strict: bool = False) -> str | None:
+    """The group a user most plausibly meant by ``name`` (with ``args`` if written), or ``None``.
+
+    The user's sizes are kept: ``so(4)`` → ``SO(4)``, ``se3`` / ``SE_3`` → ``SE(3)``, ``sn`` → ``S(n)``,
+    ``SOplus(1,3)`` → ``SO+(1,3)``, ``lorentz`` → ``Lorentz``. Tried in order: the whole name ignoring
+    case and separators, a size glued to the name, then (unless ``strict``) the nearest name.
+    """
+    known = [*GROUP_FAMILIES, *ALIASES]
+    for spelling in dict.fromkeys((name, _PLUS_WORD.sub("+", name))):
+        match = closest(spelling, known, cutoff=1.0)
+        if match is not None:
+            return _spell(match, args)
+    glued = _GLUED.match(name)
+    if glued and args is None:
+        family = closest(glued.group(1), GROUP_FAMILIES, cutoff=1.0)
+        size = glued.group(2)
+        if family is not None and (size.isdigit() or FAMILY_INFO[family].symbolic_ok):
+            return _spell(family, (int(size) if size.isdigit() else size,))
+    if strict:
+        return None
+    match = closest(name, known)
+    if match is None:
+        word = closest(name, _SPELLED_OUT)
+        match = None if word is None else _SPELLED_OUT[word]
+    return None if match is None else _spell(match, args)
+
+
+def _spell(name: str, args: Args | None) -> str:
+    """``name`` written with the user's sizes when they fit its arity, else its example."""
+    if name in ALIASES:
+        alias = ALIASES[name]
+        fits = args is not None and len(args) == GROUP_FAMILIES[alias.family]
+        return f"{alias.family}({','.join(map(str, args))})" if fits else name
+    if args is not None and len(args) == GROUP_FAMILIES[name]:
+        return f"{name}({','.join(map(str, args))})"
+    return FAMILY_INFO[name].example
 
 
 def _check_sizes(factor: GroupFactor, loc: SourceLocation) -> None:

@@ -74,10 +74,11 @@ def parse_irreps(text: str) -> Irreps:
     except SymcError as error:
         if "outside the supported range" in error.message:
             raise
+        suggestion = f"{error.hint.split('?')[0]}? " if error.hint and error.hint.startswith("did you mean") else ""
         raise SymcError(
             f"cannot parse irreps term in '{text}': {error.message}",
             error.location,
-            "write terms like 2x0e + 1x1o: a multiplicity ≥ 0, 'x', a degree ≥ 0 and parity e or o",
+            suggestion + "write terms like 2x0e + 1x1o: a multiplicity ≥ 0, 'x', a degree ≥ 0 and parity e or o",
         ) from None
 
 
@@ -157,6 +158,15 @@ class _RepLowering:
 
     def _multiple(self, node: Tree, inside: str | None) -> RepExpr:
         count_token, base = node.children
+        parity = str(base.children[0]) if isinstance(base, Tree) and base.data == "name" else ""
+        if count_token.type == "INT" and parity in ("e", "o", "E", "O"):
+            # 1O, 0E, "1 o": an irrep with an upper-case or detached parity reads as a count times a name.
+            irrep = f"{count_token}{parity.lower()}"
+            raise SymcError(
+                f"'{self.source.snippet(node)}' is not an irrep",
+                self.source.of(node),
+                f"did you mean '{irrep}'? (an irrep is its degree and parity e or o, in lower case, with no space)",
+            )
         count = to_int(count_token, self.source)
         if not (0 if self.zero_multiplicity else 1) <= count <= MAX_MULTIPLICITY:
             raise SymcError(

@@ -6,6 +6,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from importlib.resources import files
@@ -157,7 +158,8 @@ def _syntax_error(exc: UnexpectedInput, source: SourceText) -> SymcError:
         if token.type == "$END":
             return SymcError("unexpected end of the text", source.end_of_text(), _expected_hint(expected, None))
         loc = source.at(token.line, token.column) if token.type == "_SEP" else source.of_token(token)
-        return SymcError(f"unexpected {_describe(token)}", loc, _expected_hint(expected, token))
+        context = None if token.type == "_SEP" else _context_hint(token, expected, source)
+        return SymcError(f"unexpected {_describe(token)}", loc, context or _expected_hint(expected, token))
     if isinstance(exc, UnexpectedCharacters):
         return SymcError(
             f"unexpected character {exc.char!r}",
@@ -200,3 +202,98 @@ def _expected_hint(expected: set[str], token: Token | None) -> str | None:
         if match is not None:
             hint = f"did you mean '{match}'? ({hint})"
     return hint
+
+
+# Text around an unexpected token, for suggestions the tokens alone cannot give.
+_WORD_BEFORE = re.compile(r"(?<![\w+])([A-Za-z_]\w*\+?)\s*$")
+_CALL_BEFORE = re.compile(r"(?<![\w+])([A-Za-z_]\w*)\s*\(([^()]*)\)\s*$")
+_ARGS_AFTER = re.compile(r"^\s*\(([^()]*)\)")
+_WORD_AFTER = re.compile(r"^\s*([A-Za-z_][\w-]*)")
+_DECLARED = re.compile(r"([A-Za-z_]\w*)\s*:")
+_PRODUCT_SIGNS = ("*", "⊗", "times", "X")
+_LEADING_WORD = re.compile(r"^\s*([A-Za-z_]\w*)\s*$")
+
+
+def _statement_keywords() -> list[str]:
+    """``model`` and the words that start a statement (``group``, ``input``, ...), read from the grammar."""
+    rules = [rule for rule in parser().rules if rule.origin.name == "stmt"]
+    words = [parser().get_terminal(rule.expansion[0].name).pattern.value for rule in rules]
+    return list(dict.fromkeys(["model", *words]))
+
+
+def _glued_keyword(before: str) -> str | None:
+    """``inputs x: 1o`` lexes as ``input`` ``s``: the error comes at ``x``; name the keyword meant."""
+    lead = _LEADING_WORD.match(before)
+    if lead is None:
+        return None
+    word = lead.group(1)
+    keywords = _statement_keywords()
+    prefixes = [k for k in keywords if word.startswith(k) and word != k]
+    if word in keywords or not prefixes:
+        return None
+    keyword = max(prefixes, key=len)
+    rest = word[len(keyword) :]
+    return f"did you mean '{keyword}'? ('{word}' reads as '{keyword}' followed by the name '{rest}')"
+
+
+def _context_hint(token: Token, expected: set[str], source: SourceText) -> str | None:
+    """A did-you-mean read from the text around ``token``: ``SO + (1,3)``, ``SO+3``, ``tensor-product``."""
+    line = source.line_text(token.line)
+    before, after = line[: token.column - 1], line[token.column - 1 + len(token) :]
+    glued = _glued_keyword(before)
+    if glued is not None:
+        return glued
+    if any(_word(t) == "'x'" for t in expected):  # inside a group expression
+        return _group_context_hint(token, before, after)
+    if token.type == "MINUS":
+        return _hyphen_hint(before, after, expected, source)
+    return None
+
+
+def _group_context_hint(token: Token, before: str, after: str) -> str | None:
+    from symc.frontend.groups import suggest_group
+
+    if str(token) in _PRODUCT_SIGNS:
+        return "did you mean 'x'? (a product of groups is written G x H)"
+    spelling = None
+    if token.type == "PLUS":  # SO(1,3)+ and SO + (1,3): the '+' of SO+ away from its name
+        call, word, args = _CALL_BEFORE.search(before), _WORD_BEFORE.search(before), _ARGS_AFTER.match(after)
+        if call is not None:
+            spelling = suggest_group(call.group(1) + "+", _sizes(call.group(2)), strict=True)
+        elif word is not None and not word.group(1).endswith("+"):
+            spelling = suggest_group(word.group(1) + "+", _sizes(args.group(1)) if args else None, strict=True)
+    elif token.type == "INT":  # SO+3, SE 3: a size without its parentheses
+        word = _WORD_BEFORE.search(before)
+        if word is not None:
+            spelling = suggest_group(word.group(1) + str(token), strict=True)
+    return None if spelling is None else f"did you mean {spelling}?"
+
+
+def _sizes(text: str) -> tuple[int | str, ...]:
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    return tuple(int(part) if part.isdigit() else part for part in parts)
+
+
+def _hyphen_hint(before: str, after: str, expected: set[str], source: SourceText) -> str | None:
+    """``tensor-product`` → ``tensor_product``: names are joined by '_', which '-' reads as a minus."""
+    first, rest = _WORD_BEFORE.search(before), _WORD_AFTER.match(after)
+    if first is None or rest is None or first.group(1).endswith("+"):
+        return None
+    joined = f"{first.group(1)}_{rest.group(1)}".replace("-", "_")
+    declaring = "COLON" in expected  # a field's own name: nothing to compare it with
+    match = None if declaring else closest(joined, [*_vocabulary(), *_DECLARED.findall(source.text)])
+    return f"did you mean '{match or joined}'? Names are joined with '_' ('-' is a minus sign)"
+
+
+def _vocabulary() -> list[str]:
+    """Every word of the language a value or call may name: methods, localities, backbones, keywords, choices."""
+    from symc.frontend.reps import NAMED_REPS
+    from symc.frontend.tables import BACKBONES, INDEXING_ORDERS, KNOB_CHOICES, LOCALITIES
+    from symc.methods.registry import method_keywords
+
+    methods = method_keywords()
+    words = [*methods, *LOCALITIES, *BACKBONES, *INDEXING_ORDERS, *NAMED_REPS, *KNOB_CHOICES]
+    words += [choice for choices in KNOB_CHOICES.values() for choice in choices]
+    for signature in (*methods.values(), *LOCALITIES.values(), *BACKBONES.values()):
+        words += [*signature.params, *(c for param in signature.params.values() for c in param.choices)]
+    return list(dict.fromkeys(words))
