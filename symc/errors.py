@@ -58,6 +58,10 @@ class SymcError(Exception):
         return "\n".join(parts)
 
 
+class EdgeListError(SymcError, ValueError):
+    """An edge list (or dense per-pair ``edges`` field) that cannot be a graph: it names the field."""
+
+
 @dataclass(frozen=True)
 class SymcWarning:
     """A lint finding: the spec is valid but probably not what the user meant."""

@@ -88,7 +88,7 @@ def concrete_group(spec: ModelSpec, n: int):
 
 def random_inputs(model: BasisModel, batch: int, n: int, gen: torch.Generator) -> dict[str, torch.Tensor]:
     values = {}
-    for plan in model.codec.inputs:
+    for plan in model.packer.inputs:
         values[plan.name] = torch.randn(batch, *([n] * plan.order), plan.dim, generator=gen, dtype=F64)
     return values
 
@@ -136,7 +136,7 @@ def test_equivariance_check_detects_a_broken_model() -> None:
 
     class Broken(torch.nn.Module):
         spec = model.spec
-        codec = model.codec
+        packer = model.packer
 
         def forward(self, inputs):
             out = model(inputs)
@@ -213,13 +213,14 @@ def test_wrong_trailing_shape_names_field_and_symbolic_shape() -> None:
 
 def test_inconsistent_set_sizes_are_refused() -> None:
     model = build64(EXACT_CASES["inertia"])
-    with pytest.raises(SymcError, match="'x' has 5 points but field 'm' has 4"):
+    expected = r"'x' has shape \(2, 5, 3\), expected \(batch, n, 3\): axis 1 has 5 points, field 'm' has 4"
+    with pytest.raises(SymcError, match=expected):
         model({"m": torch.zeros(2, 4, 1, dtype=F64), "x": torch.zeros(2, 5, 3, dtype=F64)})
 
 
 def test_mixed_batched_and_unbatched_fields_are_refused() -> None:
     model = build64(EXACT_CASES["inertia"])
-    with pytest.raises(SymcError, match="'x' should have shape"):
+    with pytest.raises(SymcError, match=r"'x' has shape \(4, 3\), expected \(batch, n, 3\): 2 axes, not 3"):
         model({"m": torch.zeros(2, 4, 1, dtype=F64), "x": torch.zeros(4, 3, dtype=F64)})
 
 
@@ -229,10 +230,13 @@ def test_fixed_size_group_checks_n() -> None:
         model({"h": torch.zeros(1, 5, 3, dtype=F64), "c": torch.zeros(1, 5, 1, dtype=F64)})
 
 
-def test_dtype_mismatch_says_how_to_fix() -> None:
+def test_narrower_floats_are_cast_and_wider_ones_refused() -> None:
     model = build64(EXACT_CASES["o5_invariant"])
-    with pytest.raises(SymcError, match=r"model\.to"):
-        model({"x1": torch.zeros(1, 5), "x2": torch.zeros(1, 5)})
+    x1, x2 = torch.randn(1, 5), torch.randn(1, 5)
+    exact = model({"x1": x1.double(), "x2": x2.double()})
+    assert all(torch.equal(exact[k], v) for k, v in model({"x1": x1, "x2": x2}).items())
+    with pytest.raises(SymcError, match=r"(?s)is torch.float64, but the model computes in torch.float32.*model\.to"):
+        model.float()({"x1": x1.double(), "x2": x2.double()})
 
 
 # ---- build-time refusals ----
@@ -323,7 +327,7 @@ def test_initialisation_gives_order_one_outputs() -> None:
         parse(EXACT_CASES["o5_invariant"].replace("hidden 8xT(0) + 2xT(1)", "hidden 64xT(0) + 16xT(1)"))
     ).to(F64)
     x = random_inputs(model, 512, 1, torch.Generator().manual_seed(0))
-    features, _ = model.codec.pack(x)
+    features, _ = model.packer.pack(x)
     hidden = model.network.blocks[0].linear(features, None)[0]
     assert 0.2 < hidden.std().item() < 5.0
 

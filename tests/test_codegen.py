@@ -87,7 +87,7 @@ def random_inputs(model: BasisModel, batch: int, n: int, seed: int) -> dict[str,
     gen = torch.Generator().manual_seed(seed)
     return {
         p.name: torch.randn(batch, *([n] * p.order), p.dim, generator=gen, dtype=model.dtype)
-        for p in model.codec.inputs
+        for p in model.packer.inputs
     }
 
 

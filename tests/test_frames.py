@@ -164,12 +164,15 @@ def test_sorting_frames_average_over_tied_points():
 @pytest.mark.parametrize(
     ("inputs", "message"),
     [
-        ({"x": torch.full((1, 5, 3), float("nan"), dtype=torch.float64)}, "NaN or Inf"),
-        ({"x": torch.tensor([[[0.0, float("inf"), 0.0]] * 4], dtype=torch.float64)}, "NaN or Inf"),
+        ({"x": torch.full((1, 5, 3), float("nan"), dtype=torch.float64)}, r"'x' holds NaN at index \(0, 0, 0\)"),
+        (
+            {"x": torch.tensor([[[0.0, float("inf"), 0.0]] * 4], dtype=torch.float64)},
+            r"'x' holds Inf at index \(0, 0, 1\)",
+        ),
         ({"x": torch.zeros(1, 0, 3, dtype=torch.float64)}, "at least 3"),
         ({"x": torch.randn(1, 1, 3, dtype=torch.float64)}, "at least 3"),
         ({"x": torch.randn(1, 2, 3, dtype=torch.float64)}, "at least 3"),
-        ({"x": torch.randn(1, 5, 2, dtype=torch.float64)}, "should have shape"),
+        ({"x": torch.randn(1, 5, 2, dtype=torch.float64)}, "axis 2 has 2 channels, expected 3"),
     ],
 )
 def test_bad_inputs_raise_one_clear_error(inputs, message):
@@ -294,5 +297,5 @@ def test_fast_field_action_matches_act_on_field(group, field):
     model = symc.build(spec)
     f = spec.inputs[1]
     g = model.geometric.sample(6, generator=torch.Generator().manual_seed(3)).to(torch.float64)
-    x = torch.randn(6, *((4,) if f.order == 1 else ()), model.codec.inputs[1].dim, dtype=torch.float64)
+    x = torch.randn(6, *((4,) if f.order == 1 else ()), model.packer.inputs[1].dim, dtype=torch.float64)
     torch.testing.assert_close(model._act(f, g, x), act_on_field(model.geometric, f, g, x))

@@ -134,18 +134,17 @@ def test_unbatched_dense_sample() -> None:
     assert out["node_out"].shape == (5, 2) and out["graph_out"].shape == (2,) and out["edge_out"].shape == (5, 5, 1)
 
 
-def test_zero_and_one_node_graphs_work() -> None:
+def test_an_empty_batch_is_refused_and_one_node_graphs_work() -> None:
     model = make_model("ego")
-    empty = model(
-        {
-            "edge_index": torch.zeros(2, 0, dtype=torch.long),
-            "batch": torch.zeros(0, dtype=torch.long),
-            "adjacency": torch.zeros(0, 1, dtype=torch.float64),
-            "features": torch.zeros(0, 3, dtype=torch.float64),
-            "context": torch.zeros(0, 1, dtype=torch.float64),
-        }
-    )
-    assert empty["node_out"].shape == (0, 2) and empty["graph_out"].shape == (0, 2)
+    empty = {
+        "edge_index": torch.zeros(2, 0, dtype=torch.long),
+        "batch": torch.zeros(0, dtype=torch.long),
+        "adjacency": torch.zeros(0, 1, dtype=torch.float64),
+        "features": torch.zeros(0, 3, dtype=torch.float64),
+        "context": torch.zeros(0, 1, dtype=torch.float64),
+    }
+    with pytest.raises(SymcError, match="a batch of 0 graphs"):
+        model(empty)
     single = model(random_batch([1], seed=0))
     assert single["node_out"].shape == (1, 2) and torch.isfinite(single["graph_out"]).all()
 
@@ -177,7 +176,7 @@ def test_self_loops_are_ignored_and_duplicates_sum() -> None:
         ({"edge_index": torch.tensor([[0, 1, 2]])}, r"adjacency.*\(2, E\)"),
         ({"batch": torch.zeros(3, dtype=torch.long)}, "batch"),
         ({"features": torch.zeros(5, 2, dtype=torch.float64)}, "shape"),
-        ({"features": torch.zeros(5, 3, dtype=torch.float32)}, "dtype"),
+        ({"features": torch.zeros(5, 3, dtype=torch.long)}, "features.*integer"),
     ],
 )
 def test_bad_edge_index_inputs_are_refused(change: dict, fragment: str) -> None:

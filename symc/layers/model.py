@@ -7,7 +7,9 @@ The contract every method's model keeps:
 - ``spec``: the ``ModelSpec`` it was built from;
 - ``summary(n=None) -> ModelSummary``: per layer, parameters and FLOPs per sample at set size ``n``;
 - ``describe() -> str | None``: a method-specific report for ``symc info`` (routes, frames, grids), or None;
-- ``dtype``/``device``: those it was moved to with ``.to()``.
+- ``dtype``/``device``: those it was moved to with ``.to()``;
+- ``contract``: the ``FieldContract`` its forward reads inputs through (``read_inputs``), and
+  ``allow_nonfinite`` (default False): whether NaN/Inf inputs pass through instead of raising.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import torch
 from torch import nn
 
 from symc.ir import ModelSpec
+from symc.layers.contract import FieldContract, FieldValues
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 DEFAULT_DTYPE = "float32"
@@ -30,9 +33,16 @@ class SymcModule(nn.Module):
     """``dtype``/``device`` follow ``.to()`` through a scalar anchor buffer, so they are defined for models
     without parameters and do not depend on which child (a user backbone, say) happens to come first."""
 
+    contract: FieldContract
+    allow_nonfinite: bool = False
+
     def __init__(self) -> None:
         super().__init__()
         self.register_buffer("_anchor", torch.zeros(()), persistent=False)
+
+    def read_inputs(self, inputs: object) -> FieldValues:
+        """``inputs`` checked against the model's field contract, in its dtype (``symc.layers.contract``)."""
+        return self.contract.read(inputs, self.dtype, self.device, allow_nonfinite=self.allow_nonfinite)
 
     @property
     def dtype(self) -> torch.dtype:

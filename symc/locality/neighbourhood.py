@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from symc.errors import SymcError
+from symc.errors import EdgeListError, SymcError
 from symc.ir import LocalitySpec
 from symc.locality.egonets import UndirectedGraph, coalesce_undirected
 from symc.locality.neighbours import BRUTE_FORCE_BELOW, knn_graph, radius_graph
@@ -38,10 +38,6 @@ EDGE_INDEX_KEY, BATCH_KEY = "edge_index", "batch"
 BLOCK_ENTRIES = 1 << 22  # pair distances held at once by the dense knn/radius routes
 METRIC = ("knn", "radius")
 STRUCTURAL = ("graph", "ego")
-
-
-class EdgeListError(SymcError, ValueError):
-    """An edge list (or dense per-pair ``edges`` field) that cannot be a graph: it names the field."""
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The field contract of ``method attributes``: which channels of which field are positions, orientations,
-frames, scalars or vectors, and the checks on the tensors a user passes in.
+frames, scalars or vectors, and the checks on what they hold (unit orientations, orthogonal frames). The
+tensors themselves are read through ``symc.layers.contract``.
 
 A field's representation is a sum of atoms; each atom becomes one ``Slot``:
 
@@ -31,7 +32,6 @@ from symc.ir import (
     TensorRep,
     rep_atoms,
 )
-from symc.locality import EdgeListError
 
 SCALARS = (Irrep(0, 1), TensorRep(0))
 VECTORS = (Irrep(1, -1), TensorRep(1))
@@ -65,10 +65,6 @@ def field_slots(field: FieldSpec, d: int) -> list[Slot]:
     return slots
 
 
-def field_dim(field: FieldSpec, d: int) -> int:
-    return sum(s.width for s in field_slots(field, d))
-
-
 def _atoms(rep: RepExpr) -> Iterator[RepExpr]:
     for atom, copies in rep_atoms(rep):
         for _ in range(copies):
@@ -91,60 +87,6 @@ def _kind(atom: RepExpr, field: FieldSpec, d: int) -> tuple[str, int]:
         location=field.loc,
         hint="attributes fields are built from point, orientation, frame, scalars (0e, T(0)) and vectors (1o, T(1))",
     )
-
-
-def validate_inputs(
-    values: dict[str, Tensor],
-    fields: tuple[FieldSpec, ...],
-    d: int,
-    dtype: torch.dtype,
-    device: torch.device,
-    edges_field: str | None = None,
-) -> tuple[bool, int]:
-    """Check names, shapes, dtype and device; return ``(batched, n)``. Shapes: global ``(batch, dim)``,
-    per point ``(batch, n, dim)``, per pair ``(batch, n, n, dim)``; the batch axis may be left out (then for every
-    field). An integer ``edges_field`` is an edge list, checked by ``symc.locality.build_neighbourhood``."""
-    if not isinstance(values, dict):
-        raise SymcError(f"model inputs must be a dict of named tensors, got {type(values).__name__}")
-    expected = {f.name for f in fields}
-    if set(values) != expected:
-        raise SymcError(
-            f"inputs {sorted(values)} do not match the model's fields {sorted(expected)}",
-            hint=f"the model takes {', '.join(f.name for f in fields)}",
-        )
-    batched, n = None, None
-    for field in fields:
-        x, dim = values[field.name], field_dim(field, d)
-        if not isinstance(x, Tensor):
-            raise SymcError(f"field '{field.name}' must be a torch.Tensor, got {type(x).__name__}")
-        if field.name == edges_field and not (x.is_floating_point() or x.dtype == torch.bool):
-            continue  # an edge list (2, E)
-        this_batched = x.dim() == field.order + 2
-        ok_rank = x.dim() in (field.order + 1, field.order + 2) and (batched is None or this_batched == batched)
-        if not ok_rank or x.shape[-1] != dim:
-            shape = {0: "(batch, dim)", 1: "(batch, n, dim)", 2: "(batch, n, n, dim)"}[field.order]
-            error = EdgeListError if field.name == edges_field else SymcError
-            raise error(
-                f"field '{field.name}' should have shape {shape} with dim = {dim}, got {tuple(x.shape)}",
-                location=field.loc,
-                hint="the batch axis may be left out for a single sample",
-            )
-        batched = this_batched
-        if field.order:
-            size = x.shape[-2]
-            if n is not None and size != n:
-                raise SymcError(f"field '{field.name}' has {size} points, other fields have {n}", location=field.loc)
-            n = size
-        if field.order == 2 and x.shape[-3] != x.shape[-2]:
-            raise SymcError(f"per-pair field '{field.name}' is not square: {tuple(x.shape)}", location=field.loc)
-        if x.dtype != dtype or x.device != device:
-            raise SymcError(
-                f"field '{field.name}' is {x.dtype} on {x.device}, but the model is {dtype} on {device}",
-                hint="convert the inputs, or move the model with model.to(dtype=..., device=...)",
-            )
-        if not bool(torch.isfinite(x).all()):
-            raise SymcError(f"field '{field.name}' contains NaN or inf", location=field.loc)
-    return bool(batched), int(n or 0)
 
 
 def unit_orientations(ori: Tensor, field: FieldSpec) -> Tensor:

@@ -36,11 +36,12 @@ import torch
 from torch import Tensor, nn
 
 from symc.ir import ModelSpec
+from symc.layers.contract import FieldContract
 from symc.layers.model import SymcModule
 from symc.layers.nonlinear import activation
 from symc.layers.summary import ModelSummary
 from symc.locality import build_neighbourhood
-from symc.methods.attributes.fields import Slot, check_frames, field_slots, unit_orientations, validate_inputs
+from symc.methods.attributes.fields import Slot, check_frames, field_slots, unit_orientations
 from symc.methods.frames.model import module_summary
 from symc.solvers.invariants import (
     distance_invariants,
@@ -114,6 +115,7 @@ class AttributesModel(SymcModule):
         self.spec, self.d = spec, d
         edges = spec.locality.get("edges") if spec.locality.kind == "graph" else None
         self.edges_field = None if edges is None else str(edges)
+        self.contract = FieldContract(spec, edges_field=self.edges_field, min_points=0)
         pair = next((f for f in spec.inputs if f.name == self.edges_field), None)
         self.edge_dim = 0 if pair is None else len(field_slots(pair, d))  # scalars: rules.judge
         self.in_slots = [s for f in spec.inputs if f is not pair for s in field_slots(f, d)]
@@ -183,12 +185,8 @@ class AttributesModel(SymcModule):
         return module_summary(self, self, n, 1)
 
     def forward(self, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
-        batched, n = validate_inputs(inputs, self.spec.inputs, self.d, self.dtype, self.device, self.edges_field)
-        values = (
-            inputs
-            if batched
-            else {k: v if k == self.edges_field and v.dim() == 2 else v.unsqueeze(0) for k, v in inputs.items()}
-        )
+        read = self.read_inputs(inputs)
+        values, n = read.values, read.n
         pos = self.pos_slot.take(values[self.pos_slot.field.name])
         batch_size = pos.shape[0]
         flat_pos = pos.reshape(-1, self.d)
@@ -230,7 +228,7 @@ class AttributesModel(SymcModule):
             h = layer(h, basis, edges, inv_degree, cosines)
         point_scalars, point_vectors = self._read_out(h, basis, edges, rel, inv_degree, vectors, ori, frame)
         outputs = self._assemble(point_scalars, point_vectors, flat_pos, batch_size, n)
-        return outputs if batched else {k: v.squeeze(0) for k, v in outputs.items()}
+        return read.restore(outputs)
 
     def _per_point(self, slot: Slot, values: dict[str, Tensor], batch_size: int, n: int) -> Tensor:
         """The slot's values for every point, ``(batch·n, width)`` (frames ``(batch·n, d, d)``)."""

@@ -12,11 +12,12 @@ from torch import Tensor, nn
 from symc.ir import GroupFactor, ModelSpec
 from symc.layers.bases import BasisProvider
 from symc.layers.blocks import FeatureLayout
-from symc.layers.fields import FieldCodec
+from symc.layers.contract import FieldContract
 from symc.layers.hidden import DEFAULT_LAYERS, hidden_layout
 from symc.layers.model import SymcModule
 from symc.layers.network import BasisNetwork, network_maps
 from symc.layers.nonlinear import activation
+from symc.layers.packing import FeaturePacker
 from symc.layers.summary import ModelSummary, layer_summary
 from symc.solvers.solved import SolvedModel, solve_maps
 
@@ -27,14 +28,14 @@ class BasisModel(SymcModule):
     """A compiled spec. ``forward({name: tensor}) -> {name: tensor}`` with shapes from the field contract:
 
     global ``(batch, dim)``, per point ``(batch, n, dim)``, per pair ``(batch, n, n, dim)``; an unbatched
-    sample (no batch axis) gives unbatched outputs. Inputs must already have the model's dtype and device
-    (move the model with ``.to()``).
+    sample (no batch axis) gives unbatched outputs. Inputs are checked and cast by ``symc.layers.contract``.
     """
 
-    def __init__(self, spec: ModelSpec, codec: FieldCodec, network: BasisNetwork, bases: BasisProvider) -> None:
+    def __init__(self, spec: ModelSpec, packer: FeaturePacker, network: BasisNetwork, bases: BasisProvider) -> None:
         super().__init__()
         self.spec = spec
-        self.codec = codec
+        self.contract = FieldContract(spec)
+        self.packer = packer
         self.network = network
         self.bases = bases
 
@@ -44,11 +45,9 @@ class BasisModel(SymcModule):
         return self.bases.solved
 
     def forward(self, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
-        batched, n = self.codec.validate(inputs, self.dtype, self.device)
-        values = inputs if batched else {name: x.unsqueeze(0) for name, x in inputs.items()}
-        features, centroid = self.codec.pack(values)
-        outputs = self.codec.unpack(self.network(features, n), centroid)
-        return outputs if batched else {name: y.squeeze(0) for name, y in outputs.items()}
+        read = self.read_inputs(inputs)
+        features, centroid = self.packer.pack(read.values)
+        return read.restore(self.packer.unpack(self.network(features, read.n), centroid))
 
     def linear_layers(self) -> list[tuple[str, nn.Module]]:
         """Every equivariant linear map in forward order, with a readable name."""
@@ -65,10 +64,10 @@ class BasisModel(SymcModule):
 
         ``n`` defaults to the group's fixed size, or 10 when it is symbolic; it is None without S(n).
         """
-        if self.codec.permutation is None:
+        if self.packer.permutation is None:
             at = None
         else:
-            at = n if n is not None else (self.codec.fixed_n or SUMMARY_N)
+            at = n if n is not None else (self.packer.fixed_n or SUMMARY_N)
         layers = tuple(layer_summary(name, layer, at or 1) for name, layer in self.linear_layers())
         return ModelSummary(self.spec.name, str(self.spec.group), at, layers)
 
@@ -78,7 +77,7 @@ class BasisPlan:
     """The shape of a basis network, read off the spec before anything is solved."""
 
     geometric: GroupFactor | None
-    codec: FieldCodec
+    packer: FeaturePacker
     hidden: FeatureLayout
     layers: int
     readout: str
@@ -86,17 +85,17 @@ class BasisPlan:
 
 def plan_basis_model(spec: ModelSpec) -> BasisPlan:
     geometric, permutation = _factors(spec)
-    codec = FieldCodec(spec.inputs, spec.outputs, geometric, permutation)
+    packer = FeaturePacker(spec.inputs, spec.outputs, geometric, permutation)
     arch = spec.architecture
     hidden = hidden_layout(arch.hidden, geometric, max(f.order for f in spec.inputs + spec.outputs))
     layers = DEFAULT_LAYERS if arch.layers is None else arch.layers
-    return BasisPlan(geometric, codec, hidden, layers, arch.readout or "mean")
+    return BasisPlan(geometric, packer, hidden, layers, arch.readout or "mean")
 
 
 def solve_basis_model(spec: ModelSpec) -> SolvedModel:
     """The solved IR of a ``method basis`` spec: every block map its network reads, solved once."""
     plan = plan_basis_model(spec)
-    maps = network_maps(plan.codec.in_layout, plan.hidden, plan.codec.out_layout, plan.layers)
+    maps = network_maps(plan.packer.in_layout, plan.hidden, plan.packer.out_layout, plan.layers)
     return solve_maps(plan.geometric, maps, spec.ir_hash())
 
 
@@ -105,15 +104,15 @@ def build_basis_model(spec: ModelSpec, solved: SolvedModel | None = None) -> Bas
     plan = plan_basis_model(spec)
     bases = BasisProvider(plan.geometric, solved if solved is not None else solve_basis_model(spec))
     network = BasisNetwork(
-        plan.codec.in_layout,
+        plan.packer.in_layout,
         plan.hidden,
-        plan.codec.out_layout,
+        plan.packer.out_layout,
         plan.layers,
         bases,
         activation(spec.architecture.nonlinearity),
         readout=plan.readout,
     )
-    return BasisModel(spec, plan.codec, network, bases)
+    return BasisModel(spec, plan.packer, network, bases)
 
 
 def _factors(spec: ModelSpec) -> tuple[GroupFactor | None, GroupFactor | None]:

@@ -19,9 +19,9 @@ import torch
 from safetensors.torch import save_file
 
 from symc.errors import SymcError
-from symc.layers.fields import FieldCodec, FieldPlan
 from symc.layers.linear import EquivariantLinear
 from symc.layers.nonlinear import ACTIVATIONS, EquivariantBilinear, GatedNonlinearity
+from symc.layers.packing import FeaturePacker, FieldPlan
 from symc.layers.permutation import partition_ops
 from symc.methods.basis.builder import BasisModel
 from symc.runtime import standalone
@@ -101,7 +101,7 @@ def _activation_name(model: BasisModel) -> str:
 
 def field_contract(model: BasisModel) -> dict:
     """The JSON field contract: for each input/output its name, symbolic shape (no batch axis) and rep."""
-    codec = model.codec
+    codec = model.packer
 
     def describe(plans: tuple[FieldPlan, ...]) -> list[dict]:
         return [
@@ -125,7 +125,7 @@ def export_tensors(model: BasisModel) -> dict[str, torch.Tensor]:
         for l in range(max_order + 1):
             if k + l:
                 tensors[f"ops.{k}.{l}"] = _ints(partition_ops(k, l))
-    tensors.update(_fields(model.codec, max_order))
+    tensors.update(_fields(model.packer, max_order))
     for i, block in enumerate(model.network.blocks):
         tensors.update(_linear(f"block{i}.linear", block.linear, max_order))
         tensors.update(_gate(f"block{i}", block.gate))
@@ -139,7 +139,7 @@ def _ints(rows) -> torch.Tensor:
     return torch.tensor(rows, dtype=torch.int64)
 
 
-def _fields(codec: FieldCodec, max_order: int) -> dict[str, torch.Tensor]:
+def _fields(codec: FeaturePacker, max_order: int) -> dict[str, torch.Tensor]:
     tensors = {}
     for side, plans in (("inputs", codec.inputs), ("outputs", codec.outputs)):
         tensors[side] = _ints([[p.order, p.dim, p.offset] for p in plans])

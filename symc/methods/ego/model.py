@@ -1,6 +1,6 @@
 """Graph models from a spec: ``locality ego(k)`` (SPEN), ``locality graph(edges = F)`` (message passing along F's
 edges, ``graph_model(spec, "mpnn")``), and the whole-graph 2-IGN baseline. The structure of every form comes from
-``symc.locality.build_neighbourhood`` (through ``GraphCodec``).
+``symc.locality.build_neighbourhood`` (through ``GraphAssembler``, on inputs read by the field contract).
 
 ``build_ego_model`` compiles ``group S(n)`` specs with ``locality ego(k = ..., edges = <per-pair input>)``; fields
 are channels of ``T(0)`` per node, per pair or global. ``graph_model`` builds any of the three architectures on the
@@ -15,11 +15,12 @@ from torch import Tensor, nn
 
 from symc.errors import SymcError
 from symc.ir import FieldSpec, Irrep, ModelSpec, MultipleRep, RepExpr, SumRep, TensorRep
+from symc.layers.contract import FieldContract
 from symc.layers.linear import BasisUse
 from symc.layers.model import SymcModule
 from symc.layers.summary import LayerSummary, ModelSummary
 from symc.locality.egonets import ego_subgraphs, whole_graphs
-from symc.methods.ego.graphs import GraphBatch, GraphCodec
+from symc.methods.ego.graphs import GraphAssembler, GraphBatch
 from symc.methods.ego.mpnn import MessagePassingNetwork
 from symc.methods.ego.spen import EGO_BUCKETS, OP_FAMILIES, SubgraphNetwork
 
@@ -40,7 +41,8 @@ class GraphModel(SymcModule):
 
     def __init__(
         self,
-        codec: GraphCodec,
+        spec: ModelSpec,
+        graphs: GraphAssembler,
         architecture: str,
         hops: int,
         hidden: int,
@@ -51,14 +53,16 @@ class GraphModel(SymcModule):
         super().__init__()
         if architecture not in ARCHITECTURES:
             raise SymcError(f"unknown graph architecture '{architecture}'", hint=f"use one of {ARCHITECTURES}")
-        self.codec, self.architecture, self.hops, self.readout = codec, architecture, hops, readout
-        node_in, edge_in = codec.width(1) + codec.width(0), codec.width(2)
+        self.spec, self.graphs = spec, graphs
+        self.contract = FieldContract(spec, edges_field=graphs.edges_field, graph_forms=True, min_points=0)
+        self.architecture, self.hops, self.readout = architecture, hops, readout
+        node_in, edge_in = graphs.width(1) + graphs.width(0), graphs.width(2)
         if architecture == "mpnn":
             self.network: nn.Module = MessagePassingNetwork(node_in, edge_in, hidden, layers, activation)
         else:
             buckets = EGO_BUCKETS if architecture == "ego" else 1
             self.network = SubgraphNetwork(node_in, edge_in, hidden, layers, buckets, architecture == "ego", activation)
-        self.heads = nn.ModuleDict({f.name: nn.Linear(hidden, codec.dims[f.name]) for f in codec.outputs})
+        self.heads = nn.ModuleDict({f.name: nn.Linear(hidden, graphs.dims[f.name]) for f in graphs.outputs})
 
     def summary(self, n: int | None = None) -> ModelSummary:
         """Per layer: the closed-form op families, parameters and FLOPs on one sub-graph of ``n`` nodes (default
@@ -91,8 +95,8 @@ class GraphModel(SymcModule):
         return ModelSummary(type(self).__name__ + f" ({self.architecture})", "S(n)", size, tuple(layers))
 
     def forward(self, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
-        batch, form = self.codec.read(inputs, self.dtype)
-        batch = _with_globals_on_nodes(batch)
+        read = self.read_inputs(inputs)
+        batch = _with_globals_on_nodes(self.graphs.assemble(read))
         if self.architecture == "mpnn":
             nodes, edges = self.network(batch)
         else:
@@ -105,9 +109,9 @@ class GraphModel(SymcModule):
         by_order: dict[int, dict[str, Tensor]] = {0: {}, 1: {}, 2: {}}
         pooled = _pool(nodes, batch.batch, batch.num_graphs, self.readout)
         states = {0: pooled, 1: nodes, 2: edges}
-        for field in self.codec.outputs:
+        for field in self.graphs.outputs:
             by_order[field.order][field.name] = self.heads[field.name](states[field.order])
-        return self.codec.write(batch, form, by_order[1], by_order[2], by_order[0])
+        return read.restore(self.graphs.write(batch, read.form, by_order[1], by_order[2], by_order[0]))
 
 
 def _with_globals_on_nodes(batch: GraphBatch) -> GraphBatch:
@@ -156,7 +160,7 @@ def graph_model(
         raise SymcError(f"graph localities need the group S(n) alone, got {spec.group}", spec.loc, "write `group S(n)`")
     dims = {f.name: scalar_channels(f.rep, f) for f in spec.inputs + spec.outputs}
     edges_field = spec.locality.get("edges")
-    codec = GraphCodec(spec.inputs, spec.outputs, dims, None if edges_field is None else str(edges_field))
+    graphs = GraphAssembler(spec.inputs, spec.outputs, dims, None if edges_field is None else str(edges_field))
     arch = spec.architecture
     width = hidden or _hidden_width(arch.hidden, spec) or DEFAULT_GRAPH_HIDDEN
     depth = layers if layers is not None else (arch.layers if arch.layers is not None else DEFAULT_GRAPH_LAYERS)
@@ -169,7 +173,9 @@ def graph_model(
             spec.loc,
             f"use one of {', '.join(ACTIVATIONS)} (pointwise maps keep permutation equivariance)",
         )
-    model = GraphModel(codec, architecture, hops, width, depth, arch.readout or "mean", ACTIVATIONS[nonlinearity]())
+    model = GraphModel(
+        spec, graphs, architecture, hops, width, depth, arch.readout or "mean", ACTIVATIONS[nonlinearity]()
+    )
     return model.to(GRAPH_DTYPES[arch.dtype or "float32"])
 
 

@@ -77,7 +77,7 @@ def _inputs_around(model: FrameAveragedModel, pos: torch.Tensor, generator: torc
     """The symmetric positions plus random other features (they break the symmetry the frame cannot see)."""
     inputs = {}
     n = pos.shape[1]
-    for plan in model.codec.inputs:
+    for plan in model.packer.inputs:
         if plan.name == model.plan.position:
             inputs[plan.name] = pos
         else:

@@ -19,8 +19,9 @@ from symc.groups import act_on_field, group
 from symc.groups.matrix_group import MatrixGroup
 from symc.ir import CallValue, FieldSpec, GroupFactor, Irrep, ModelSpec, Point, TensorRep
 from symc.ir.families import FAMILIES
-from symc.layers.fields import FieldCodec
+from symc.layers.contract import FieldContract
 from symc.layers.model import SymcModule
+from symc.layers.packing import FeaturePacker
 from symc.layers.summary import LayerSummary, ModelSummary
 from symc.methods.frames.backbones import (
     DEFAULT_DEPTH,
@@ -77,21 +78,17 @@ class FrameAveragedModel(SymcModule):
     evaluations batched together, plus O(batch · (n d² + d³)) for the frames.
     """
 
-    def __init__(self, spec: ModelSpec, plan: FramePlan, codec: FieldCodec, backbone: nn.Module, builtin: bool):
+    def __init__(self, spec: ModelSpec, plan: FramePlan, packer: FeaturePacker, backbone: nn.Module, builtin: bool):
         super().__init__()
-        self.spec, self.plan, self.codec = spec, plan, codec
+        self.spec, self.plan, self.packer = spec, plan, packer
+        self.contract = FieldContract(spec, min_points=max(1, plan.minimum_points))
         self.backbone, self.builtin = backbone, builtin
         self.geometric: MatrixGroup | None = group(plan.factor.name) if plan.factor is not None else None
         self.last_frames: Frames | None = None
 
     def forward(self, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
-        batched, _ = self.codec.validate(inputs, self.dtype, self.device)
-        values = inputs if batched else {name: x.unsqueeze(0) for name, x in inputs.items()}
-        for name, x in values.items():
-            if not torch.isfinite(x).all():
-                raise SymcError(f"field '{name}' contains NaN or Inf", hint="frames need finite inputs")
-        outputs = self._average(values)
-        return outputs if batched else {name: y.squeeze(0) for name, y in outputs.items()}
+        read = self.read_inputs(inputs)
+        return read.restore(self._average(read.values))
 
     def _average(self, values: dict[str, Tensor]) -> dict[str, Tensor]:
         batch = next(iter(values.values())).shape[0]
@@ -184,7 +181,7 @@ class FrameAveragedModel(SymcModule):
             per_point, global_y = self.backbone(point_x, global_x, positions)
         else:
             per_point, global_y = self.backbone(point_x, global_x, positions, graph)
-        return _split_outputs(self.spec, self.codec, per_point, global_y)
+        return _split_outputs(self.spec, self.packer, per_point, global_y)
 
     def summary(self, n: int | None = None) -> ModelSummary:
         """Parameters and estimated FLOPs per sample at set size ``n`` (default 10), one row per backbone part."""
@@ -241,9 +238,9 @@ def _homogeneous(linear: Tensor, origin: Tensor, geometric: MatrixGroup) -> Tens
     return g
 
 
-def _split_outputs(spec: ModelSpec, codec: FieldCodec, per_point: Tensor, global_y: Tensor) -> dict[str, Tensor]:
+def _split_outputs(spec: ModelSpec, packer: FeaturePacker, per_point: Tensor, global_y: Tensor) -> dict[str, Tensor]:
     out, p, q = {}, 0, 0
-    for plan in codec.outputs:
+    for plan in packer.outputs:
         if plan.order == 1:
             out[plan.name] = per_point[..., p : p + plan.dim]
             p += plan.dim
@@ -276,28 +273,28 @@ def minimum_points(factor: GroupFactor | None) -> int:
     return {"Aff+": d + 1, "E": d, "SE": d, "GL+": d, "SL": d}.get(factor.family, 1)
 
 
-def builtin_backbone(spec: ModelSpec, codec: FieldCodec, name: str, call: object) -> nn.Module:
+def builtin_backbone(spec: ModelSpec, packer: FeaturePacker, name: str, call: object) -> nn.Module:
     kwargs = call.kwargs if isinstance(call, CallValue) else ()
     width = int(dict(kwargs).get("hidden", DEFAULT_WIDTH))
     depth = int(dict(kwargs).get("layers", DEFAULT_DEPTH))
-    point_in = sum(p.dim for p in codec.inputs if p.order == 1)
-    global_in = sum(p.dim for p in codec.inputs if p.order == 0)
-    point_out = sum(p.dim for p in codec.outputs if p.order == 1)
-    global_out = sum(p.dim for p in codec.outputs if p.order == 0)
+    point_in = sum(p.dim for p in packer.inputs if p.order == 1)
+    global_in = sum(p.dim for p in packer.inputs if p.order == 0)
+    point_out = sum(p.dim for p in packer.outputs if p.order == 1)
+    global_out = sum(p.dim for p in packer.outputs if p.order == 0)
     if name == "pointnet":
         return PointNet(point_in, global_in, point_out, global_out, width, depth)
     if name == "gnn":
         loc = spec.locality
         k, r = loc.get("k"), loc.get("r")
-        pairs = _scalar_channels(spec, codec)
+        pairs = _scalar_channels(spec, packer)
         return MessagePassing(point_in, global_in, point_out, global_out, width, depth, loc.kind, k, r, pairs)
-    n = 0 if not point_in + point_out else codec.fixed_n  # rules.judge: a fixed size when points are flattened
+    n = 0 if not point_in + point_out else packer.fixed_n  # rules.judge: a fixed size when points are flattened
     return FlatMLP(n, point_in, global_in, point_out, global_out, width, depth)
 
 
-def _scalar_channels(spec: ModelSpec, codec: FieldCodec) -> tuple[int, ...]:
+def _scalar_channels(spec: ModelSpec, packer: FeaturePacker) -> tuple[int, ...]:
     """Channels of the concatenated per-point input (``_run_backbone``'s order) that hold invariant scalars."""
-    dims = {p.name: p.dim for p in codec.inputs}
+    dims = {p.name: p.dim for p in packer.inputs}
     channels, offset = [], 0
     for f in spec.inputs:
         if f.order == 1:

@@ -27,8 +27,9 @@ from torch import Tensor, nn
 from symc.errors import SymcError
 from symc.groups import act_on_field, group
 from symc.ir import CallValue, FieldSpec, Irrep, ModelSpec, MultipleRep, Point, TensorRep
-from symc.layers.fields import FieldCodec
+from symc.layers.contract import UNBATCHED, FieldContract, FieldValues
 from symc.layers.model import SymcModule
+from symc.layers.packing import FeaturePacker
 from symc.layers.summary import ModelSummary
 from symc.methods.frames.backbones import DEFAULT_DEPTH, DEFAULT_WIDTH, PointNet, mlp
 from symc.methods.frames.model import generic_frame_size, module_summary
@@ -42,9 +43,10 @@ class PiecewiseFrameModel(SymcModule):
     motions; ``last_uncertainty (batch,)`` is the predicted partition's uncertainty (zeros with labels).
     """
 
-    def __init__(self, spec: ModelSpec, codec: FieldCodec, width: int, depth: int):
+    def __init__(self, spec: ModelSpec, packer: FeaturePacker, width: int, depth: int):
         super().__init__()
-        self.spec, self.codec = spec, codec
+        self.spec, self.packer = spec, packer
+        self.contract = FieldContract(spec)
         self.factor = spec.group.geometric_factors[0]
         self.geometric = group(self.factor.name)
         self.rotations_only = self.factor.family == "SE"
@@ -53,10 +55,10 @@ class PiecewiseFrameModel(SymcModule):
         self.labels = str(labels) if labels is not None else None
         self.features = [f for f in spec.inputs if f.name != self.labels]
         self.parts = _part_count(spec, self.labels)
-        point_in = sum(p.dim for p in codec.inputs if p.order == 1 and p.name != self.labels)
-        global_in = sum(p.dim for p in codec.inputs if p.order == 0)
-        point_out = sum(p.dim for p in codec.outputs if p.order == 1)
-        global_out = sum(p.dim for p in codec.outputs if p.order == 0)
+        point_in = sum(p.dim for p in packer.inputs if p.order == 1 and p.name != self.labels)
+        global_in = sum(p.dim for p in packer.inputs if p.order == 0)
+        point_out = sum(p.dim for p in packer.outputs if p.order == 1)
+        global_out = sum(p.dim for p in packer.outputs if p.order == 0)
         self.encode_points = mlp([point_in + global_in] + [width] * depth)
         self.encode_part = mlp([2 * width, width, width])
         self.decode = mlp([3 * width, width, point_out])
@@ -70,20 +72,17 @@ class PiecewiseFrameModel(SymcModule):
         return module_summary(self, self, n, self.parts * generic_frame_size(self.factor))
 
     def forward(self, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
-        batched, values = self._checked(inputs)
+        read = self._checked(inputs)
+        values = read.values
         labels = self._labels(values) if self.labels else self._predicted_labels(values)
-        outputs = self._average(values, labels)
-        return outputs if batched else {name: y.squeeze(0) for name, y in outputs.items()}
+        return read.restore(self._average(values, labels))
 
-    def _checked(self, inputs: dict[str, Tensor]) -> tuple[bool, dict[str, Tensor]]:
-        """Validated inputs with a batch axis, and whether they had one; refuses NaN/Inf and too few points."""
-        batched, _ = self.codec.validate(inputs, self.dtype, self.device)
-        values = inputs if batched else {name: x.unsqueeze(0) for name, x in inputs.items()}
-        for name, x in values.items():
-            if not torch.isfinite(x).all():
-                raise SymcError(f"field '{name}' contains NaN or Inf", hint="frames need finite inputs")
+    def _checked(self, inputs: dict[str, Tensor]) -> FieldValues:
+        """Inputs read through the field contract; refuses too few points."""
+        read = self.read_inputs(inputs)
+        values = read.values
         check_points(values[self.position], None, 1, f"field '{self.position}'")
-        return batched, values
+        return read
 
     def _labels(self, values: dict[str, Tensor]) -> Tensor:
         raw = values[self.labels]
@@ -112,7 +111,8 @@ class PiecewiseFrameModel(SymcModule):
                 f"this model reads its partition from '{self.labels}'; only `parts = k` models predict one",
                 location=self.spec.method.loc,
             )
-        batched, values = self._checked(inputs)
+        read = self._checked(inputs)
+        values, batched = read.values, read.form != UNBATCHED
         probs = self._partition(values)
         return probs if batched else probs.squeeze(0)
 
@@ -161,7 +161,7 @@ class PiecewiseFrameModel(SymcModule):
         own = embed[cell].unsqueeze(1).expand(-1, n, -1)
         local = self.decode(torch.cat([h, own, context[sample].unsqueeze(1).expand(-1, n, -1)], -1))
         outputs, offset = {}, 0
-        for plan in self.codec.outputs:
+        for plan in self.packer.outputs:
             if plan.order == 1:
                 y = act_on_field(self.geometric, plan.spec, g, local[..., offset : offset + plan.dim])
                 y = y * mask * frames.weight[:, None, None]
@@ -169,7 +169,7 @@ class PiecewiseFrameModel(SymcModule):
                 offset += plan.dim
         global_y = self.global_head(context)
         offset = 0
-        for plan in self.codec.outputs:
+        for plan in self.packer.outputs:
             if plan.order == 0:
                 outputs[plan.name] = global_y[:, offset : offset + plan.dim]
                 offset += plan.dim
@@ -229,7 +229,7 @@ def _scalar_width(field: FieldSpec) -> int | None:
     return mult if rep in (TensorRep(0), Irrep(0, 1)) else None
 
 
-def build_piecewise_model(spec: ModelSpec, codec: FieldCodec, backbone: nn.Module | None) -> PiecewiseFrameModel:
+def build_piecewise_model(spec: ModelSpec, packer: FeaturePacker, backbone: nn.Module | None) -> PiecewiseFrameModel:
     """Compile ``group piecewise E(d)/SE(d)`` with ``method frames`` (see the module docstring)."""
     if backbone is not None:
         raise SymcError(
@@ -241,7 +241,7 @@ def build_piecewise_model(spec: ModelSpec, codec: FieldCodec, backbone: nn.Modul
     call = spec.method.get("backbone", "mlp")
     kwargs = dict(call.kwargs) if isinstance(call, CallValue) else {}
     width, depth = int(kwargs.get("hidden", DEFAULT_WIDTH)), int(kwargs.get("layers", DEFAULT_DEPTH))
-    return PiecewiseFrameModel(spec, codec, width, depth)
+    return PiecewiseFrameModel(spec, packer, width, depth)
 
 
 __all__ = ["PiecewiseFrameModel", "build_piecewise_model"]

@@ -26,9 +26,9 @@ import math
 import torch
 from torch import Tensor, nn
 
-from symc.errors import SymcError
 from symc.ir import FieldSpec, ModelSpec
 from symc.ir.rep import Point
+from symc.layers.contract import FieldContract
 from symc.layers.model import SymcModule
 from symc.layers.summary import LayerSummary, ModelSummary
 from symc.locality import build_neighbourhood
@@ -68,7 +68,8 @@ class TensorProductModel(SymcModule):
         self.channels = hidden if isinstance(hidden, int) else DEFAULT_CHANNELS
         layers = spec.architecture.layers if spec.architecture.layers is not None else DEFAULT_LAYERS
         self._read_locality(spec)
-        self._read_fields(spec)
+        self._read_roles(spec)
+        self.contract = FieldContract(spec, edges_field=self.edges_field)
         c, lmax = self.channels, self.lmax
         self.node_irreps = Irreps([(c, (l, (-1) ** l)) for l in range(lmax + 1)])
         self.edge_irreps = Irreps.spherical_harmonics(lmax)
@@ -97,12 +98,13 @@ class TensorProductModel(SymcModule):
         pair = next((f for f in spec.inputs if f.name == self.edges_field), None)
         self.edge_dim = 0 if pair is None else _irreps_of(pair).dim  # scalars: rules.judge
 
-    def _read_fields(self, spec: ModelSpec) -> None:
+    def _read_roles(self, spec: ModelSpec) -> None:
+        """Which input is the position, which are features, which outputs are energies, forces, readouts."""
         points = [f for f in spec.inputs if isinstance(f.rep, Point) and f.order == 1]  # one: rules.judge
         self.position = points[0].name
         self.features: list[tuple[FieldSpec, Irreps]] = []
         for f in spec.inputs:
-            if f is points[0] or f.name == getattr(self, "edges_field", None):
+            if f is points[0] or f.name == self.edges_field:
                 continue
             self.features.append((f, _irreps_of(f)))
         energies = [f for f in spec.outputs if f.order == 0]  # scalars k x 0e: rules.judge
@@ -149,20 +151,8 @@ class TensorProductModel(SymcModule):
 
     # ---------------------------------------------------------------- forward
     def forward(self, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
-        pos = inputs.get(self.position)
-        if pos is None or pos.shape[-1] != 3 or pos.dim() not in (2, 3):
-            raise SymcError(
-                f"input '{self.position}' must have shape (batch, n, 3) or (n, 3)",
-                hint=f"got {None if pos is None else tuple(pos.shape)}",
-            )
-        batched = pos.dim() == 3
-        values = inputs if batched else {k: v.unsqueeze(0) for k, v in inputs.items()}
-        for f, irreps in self.features:
-            irreps.check_tensor(values[f.name], f"input '{f.name}'")
-        if self.edges_field is not None and self.edges_field not in values:
-            raise SymcError(f"missing input '{self.edges_field}' (the graph's edges)")
-        outputs = self._evaluate(values)
-        return outputs if batched else {k: v.squeeze(0) for k, v in outputs.items()}
+        read = self.read_inputs(inputs)
+        return read.restore(self._evaluate(read.values))
 
     def _evaluate(self, values: dict[str, Tensor]) -> dict[str, Tensor]:
         pos = values[self.position]

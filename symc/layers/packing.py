@@ -1,9 +1,10 @@
-"""The field contract of a built model: validating input dicts, packing fields into features and back.
+"""Packing checked field tensors into per-order features and back (methods basis and frames).
 
-Field tensors: global ``(batch, dim)``, per point ``(batch, n, dim)``, per pair ``(batch, n, n, dim)``; an
-unbatched sample drops the leading axis. Under affine groups (E(d), SE(d), T(d), Aff+(d)) with S(n), point
-channels are centred by the centroid of the first per-point ``point`` input, which makes them translation
-invariant vectors (T(1)); the centroid is added back to point outputs, so ``x ↦ A x + t`` commutes exactly.
+The inputs were checked (and given a batch axis) by ``symc.layers.contract.FieldContract``: global
+``(batch, dim)``, per point ``(batch, n, dim)``, per pair ``(batch, n, n, dim)``. Under affine groups (E(d),
+SE(d), T(d), Aff+(d)) with S(n), point channels are centred by the centroid of the first per-point ``point``
+input, which makes them translation invariant vectors (T(1)); the centroid is added back to point outputs, so
+``x ↦ A x + t`` commutes exactly.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from symc.errors import SymcError
 from symc.ir import FieldSpec, GroupFactor, Point
 from symc.ir.dims import AFFINE_FAMILIES
 from symc.layers.blocks import FeatureLayout, blocks_of, rep_terms
@@ -37,8 +37,8 @@ class FieldPlan:
         return self.spec.order
 
 
-class FieldCodec:
-    """Maps the dict of named field tensors to per-order features and back, checking the contract."""
+class FeaturePacker:
+    """Maps the (checked, batched) dict of named field tensors to per-order features and back."""
 
     def __init__(
         self,
@@ -65,57 +65,6 @@ class FieldCodec:
     def symbolic_shape(self, plan: FieldPlan) -> list[int | str]:
         """Shape without the batch axis, e.g. ``["n", 3]``."""
         return [self.size_name] * plan.order + [plan.dim]
-
-    def validate(self, values: dict[str, Tensor], dtype: torch.dtype, device: torch.device) -> tuple[bool, int | None]:
-        """Check names, shapes, n, dtype and device; return (batched, n)."""
-        if not isinstance(values, dict):
-            raise SymcError(f"model inputs must be a dict of named tensors, got {type(values).__name__}")
-        expected = {p.name for p in self.inputs}
-        missing, extra = sorted(expected - set(values)), sorted(set(values) - expected)
-        if missing or extra:
-            parts = [f"missing field(s) {', '.join(map(repr, missing))}"] if missing else []
-            parts += [f"unexpected field(s) {', '.join(map(repr, extra))}"] if extra else []
-            raise SymcError("; ".join(parts), hint=f"the model takes {', '.join(p.name for p in self.inputs)}")
-        batched: bool | None = None
-        n = self.fixed_n
-        n_from: str | None = None if n is None else f"the group S({n})"
-        for plan in self.inputs:
-            x = values[plan.name]
-            if not isinstance(x, Tensor):
-                raise SymcError(f"field '{plan.name}' must be a torch.Tensor, got {type(x).__name__}")
-            this_batched = x.dim() == plan.order + 2
-            if x.dim() not in (plan.order + 1, plan.order + 2) or (batched is not None and this_batched != batched):
-                raise self._shape_error(plan, x, batched)
-            batched = this_batched
-            sizes = tuple(x.shape[1:] if batched else x.shape)
-            if sizes[-1] != plan.dim or len(set(sizes[:-1])) > 1:
-                raise self._shape_error(plan, x, batched)
-            if plan.order:
-                if n is not None and sizes[0] != n:
-                    raise SymcError(
-                        f"field '{plan.name}' has {sizes[0]} points but {n_from} has {n}",
-                        location=plan.spec.loc,
-                        text=f"expected {self._shape_text(plan, batched)}, got {tuple(x.shape)}",
-                    )
-                n, n_from = sizes[0], n_from or f"field '{plan.name}'"
-            if x.dtype != dtype or x.device != device:
-                raise SymcError(
-                    f"field '{plan.name}' is {x.dtype} on {x.device}, but the model is {dtype} on {device}",
-                    hint="convert the inputs, or move the model with model.to(dtype=..., device=...)",
-                )
-        return bool(batched), n
-
-    def _shape_text(self, plan: FieldPlan, batched: bool | None) -> str:
-        shape = ", ".join(str(s) for s in self.symbolic_shape(plan))
-        return f"(batch, {shape})" if batched is not False else f"({shape})"
-
-    def _shape_error(self, plan: FieldPlan, x: Tensor, batched: bool | None) -> SymcError:
-        return SymcError(
-            f"field '{plan.name}' should have shape {self._shape_text(plan, batched)}, got {tuple(x.shape)}",
-            location=plan.spec.loc,
-            hint="global fields are (batch, dim), per point (batch, n, dim), per pair (batch, n, n, dim); "
-            "the batch axis may be left out for a single sample",
-        )
 
     def pack(self, values: dict[str, Tensor]) -> tuple[dict[int, Tensor], Tensor | None]:
         """Batched field dict -> ``({order: (batch, n^order..., C)}, centroid (batch, d) or None)``."""
