@@ -77,16 +77,25 @@ def with_dtype(spec: ir.ModelSpec, dtype: str) -> ir.ModelSpec:
     return dataclasses.replace(spec, architecture=dataclasses.replace(spec.architecture, dtype=dtype))
 
 
-def build(spec_or_path_or_text: SpecSource, backbone: torch.nn.Module | None = None, model: str | None = None):
+def build(
+    spec_or_path_or_text: SpecSource,
+    backbone: torch.nn.Module | None = None,
+    model: str | None = None,
+    *,
+    allow_nonfinite: bool = False,
+):
     """Compile a spec into a ``torch.nn.Module`` taking and returning dicts of named field tensors.
 
-    Shapes: global ``(batch, dim)``, per point ``(batch, n, dim)``, per pair ``(batch, n, n, dim)``.
-    ``backbone`` is the user network for methods that wrap one (``frames``); ``model`` picks a model
-    from a file or text that defines several.
+    Shapes: global ``(batch, dim)``, per point ``(batch, n, dim)``, per pair ``(batch, n, n, dim)``; every
+    input is checked by the one field contract (``symc.layers.contract``). ``backbone`` is the user network
+    for methods that wrap one (``frames``); ``model`` picks a model from a file or text that defines several;
+    ``allow_nonfinite`` lets NaN/Inf inputs through (by default they are an error naming the field and index).
     """
     from symc.methods import build_model
 
-    return build_model(resolve_spec(spec_or_path_or_text, model=model), backbone=backbone)
+    built = build_model(resolve_spec(spec_or_path_or_text, model=model), backbone=backbone)
+    built.allow_nonfinite = allow_nonfinite
+    return built
 
 
 def lint(spec_or_path_or_text: SpecSource, model: str | None = None) -> list:

@@ -225,3 +225,14 @@ def test_check_prints_error_against_uncertainty_for_a_predicted_partition():
     rows = [r for r in map(str.split, result.output.splitlines()) if len(r) == 4 and r[0].replace(".", "").isdigit()]
     assert [float(r[0]) for r in rows] == list(PARTITION_GAPS)
     assert all(0 < float(r[1]) <= 0.5 for r in rows), "an untrained partition is uncertain and says so"
+
+
+def test_a_global_input_reaches_the_predicted_partition() -> None:
+    """Regression: the partitioner was given the globals twice (once broadcast onto the points)."""
+    spec = (
+        "model M {\n  group piecewise E(3) x S(n)\n  input x: point per point, c: 0e global\n  output e: 0e global\n"
+        "  method frames(backbone = pointnet(hidden = 8, layers = 1), parts = 2)\n  dtype float64\n}\n"
+    )
+    model = symc.build(spec)
+    out = model({"x": torch.randn(2, 6, 3, dtype=torch.float64), "c": torch.randn(2, 1, dtype=torch.float64)})
+    assert out["e"].shape == (2, 1) and torch.isfinite(out["e"]).all()

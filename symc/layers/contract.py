@@ -155,12 +155,12 @@ class FieldContract:
             parts = [f"missing field(s) {', '.join(map(repr, missing))}"] if missing else []
             parts += [f"unexpected field(s) {', '.join(map(repr, extra))}"] if extra else []
             guesses = [(k, closest(k, missing or expected)) for k in extra]
-            hints = [f"did you mean '{guess}' for '{k}'?" for k, guess in guesses if guess is not None]
+            hints = [f"did you mean '{guess}' (for '{k}')?" for k, guess in guesses if guess is not None]
             hints.append(f"model {self.spec.name} takes {names}")
             if self.graph_forms:
                 hints.append(f"and optionally {', '.join(map(repr, self.auxiliary))}")
             first = next((f for f in self.fields if f.name in missing), None)
-            raise SymcError("; ".join(parts), first.spec.loc if first else self.spec.loc, "; ".join(hints))
+            raise SymcError("; ".join(parts), first.spec.loc if first else self.spec.loc, " ".join(hints))
         if BATCH_KEY in inputs and EDGE_INDEX_KEY not in inputs:
             raise SymcError(
                 "'batch' is given without 'edge_index'",
@@ -194,13 +194,13 @@ class FieldContract:
         if not isinstance(x, Tensor):
             module = type(x).__module__.split(".")[0]
             kind = type(x).__name__ if module == "builtins" else f"{module}.{type(x).__name__}"
-            hint = "convert it with torch.from_numpy(x)" if kind.startswith("numpy.") else "pass a torch.Tensor"
+            hint = f"convert it with torch.from_numpy({name})" if kind.startswith("numpy.") else "pass a torch.Tensor"
             raise self._error(name)(f"{what} must be a torch.Tensor, got {kind}", loc, hint)
         if x.device != device:
             raise self._error(name)(
                 f"{what} is on {x.device}, but the model is on {device}",
                 loc,
-                "move the inputs with x.to(device), or the model with model.to(device)",
+                f"move the inputs with {name}.to('{device}'), or the model with model.to('{x.device}')",
             )
 
     def _dtype(self, name: str, x: Tensor, dtype: torch.dtype) -> Tensor:
@@ -217,7 +217,7 @@ class FieldContract:
             raise self._error(name)(
                 f"field '{name}' holds {kind} values ({x.dtype}), but the model computes in {dtype}",
                 loc,
-                f"convert it with x.to({dtype})",
+                f"convert it with {name}.to({dtype})",
             )
         if x.dtype == dtype:
             return x
@@ -226,7 +226,7 @@ class FieldContract:
         raise self._error(name)(
             f"field '{name}' is {x.dtype}, but the model computes in {dtype}: casting would lose precision",
             loc,
-            f"pass x.to({dtype}), or build the model in {x.dtype} (`dtype {str(x.dtype).removeprefix('torch.')}` "
+            f"pass {name}.to({dtype}), or build the model in {x.dtype} (`dtype {str(x.dtype).removeprefix('torch.')}` "
             f"in the spec, or model.to({x.dtype}))",
         )
 
@@ -310,7 +310,7 @@ class FieldContract:
         hint = "global fields are (batch, dim), per point (batch, n, dim), per pair (batch, n, n, dim); "
         hint += "a single sample leaves the batch axis out (then every field does)"
         if len(shape) == rank - 1 and (not shape or shape[-1] != field.dim):
-            hint = f"is its channel axis missing? a field of dim {field.dim} still has one: x.unsqueeze(-1)"
+            hint = f"is its channel axis missing? a field of dim {field.dim} still has one: {field.name}.unsqueeze(-1)"
         raise self._error(field.name)(
             f"field '{field.name}' has shape {shape}, expected {expected}: {len(shape)} axes, not {rank}",
             field.spec.loc,

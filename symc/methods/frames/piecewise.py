@@ -135,11 +135,10 @@ class PiecewiseFrameModel(SymcModule):
     def _canonical(self, values: dict[str, Tensor], g_inv: Tensor, owner: Tensor) -> tuple[Tensor, Tensor]:
         """Per-point and global canonical features of every element: ``(E, n, Cp)``, ``(E, Cg)``."""
         moved = {f.name: act_on_field(self.geometric, f, g_inv, values[f.name][owner]) for f in self.features}
-        n = values[self.position].shape[1]
         points = torch.cat([moved[f.name] for f in self.features if f.order == 1], -1)
         globals_ = [moved[f.name] for f in self.features if f.order == 0]
         globals_x = torch.cat(globals_, -1) if globals_ else points.new_zeros(points.shape[0], 0)
-        return torch.cat([points, globals_x.unsqueeze(1).expand(-1, n, -1)], -1), globals_x
+        return points, globals_x
 
     def _average(self, values: dict[str, Tensor], labels: Tensor) -> dict[str, Tensor]:
         positions = values[self.position]
@@ -147,7 +146,8 @@ class PiecewiseFrameModel(SymcModule):
         sample, part, frames = self._part_frames(positions, labels)
         g = _homogeneous(frames.linear, frames.origin)
         g_inv = _homogeneous(*frames.inverse_affine())
-        features, _ = self._canonical(values, g_inv, sample)
+        points, globals_ = self._canonical(values, g_inv, sample)
+        features = torch.cat([points, globals_.unsqueeze(1).expand(-1, n, -1)], -1)
         mask = (labels[sample] == part[:, None]).unsqueeze(-1).to(features.dtype)  # (E, n, 1)
         h = self.encode_points(features)
         count = mask.sum(1).clamp_min(1)
