@@ -13,8 +13,9 @@ Two input forms, both dicts of named fields (the spec's names):
 Documented behaviour: the graph is undirected (an edge given in one direction is an edge both ways); self-loops
 are dropped from the structure and their attributes ignored; duplicate edges are merged and their attributes
 summed; pair attributes sit on the direction they were given (the reverse direction, if absent, gets zeros). In
-dense form every per-pair field is read on the graph's edges only. Zero-node graphs are allowed (global outputs
-are then the readout of an empty set: zeros before the last linear map).
+dense form every per-pair field is read on the graph's edges only. A graph of zero nodes inside a batch (all of its
+mask False) is allowed: its global outputs are the readout of an empty set (zeros before the last linear map). A
+batch of no graphs at all is refused by the field contract (``symc.layers.contract``), which checks every input.
 """
 
 from __future__ import annotations
